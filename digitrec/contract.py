@@ -1,0 +1,26 @@
+"""The model's input contract, written once.
+
+Preprocessing produces it, training feeds it, inference checks it against the metadata stored
+beside the model. Nothing else restates these numbers.
+"""
+
+IMAGE_SIZE = 28  # the model sees IMAGE_SIZE x IMAGE_SIZE pixels
+FIT_BOX = 20  # LeCun: each digit fitted into 20x20 keeping its aspect ratio, then centred in 28x28
+NUM_CLASSES = 10
+INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
+DTYPE = "float32"
+INK = "white on black"  # ink is 1.0, background 0.0
+VALUE_RANGE = (0.0, 1.0)
+
+
+def as_dict():
+    """The contract as stored in a model's metadata file."""
+    return {
+        "image_size": IMAGE_SIZE,
+        "fit_box": FIT_BOX,
+        "num_classes": NUM_CLASSES,
+        "input_shape": list(INPUT_SHAPE),
+        "dtype": DTYPE,
+        "ink": INK,
+        "value_range": list(VALUE_RANGE),
+    }

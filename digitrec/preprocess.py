@@ -1,0 +1,422 @@
+"""From any picture of handwriting to what the model was trained on.
+
+MNIST digits are white ink on black, fitted into a 20x20 box keeping their aspect ratio and
+placed in 28x28 so that their centre of mass is at the centre (LeCun's recipe). Real input is
+nothing like that: a canvas whose ink lives only in the alpha channel, dark ink on light paper,
+a phone photo with a shadow across it, a digit drawn tiny in a corner or huge with a fat brush.
+This module undoes all of that, in four steps:
+
+    decode       read_image: file path or bytes -> array (any size, mode, bit depth)
+    ink          to_ink: array -> (H, W) float32, ink 1.0 on 0.0, light and polarity evened out
+    segment      ink_mask / split_digits: which pixels are the digit(s), noise removed
+    normalise    fit_mnist: one digit's ink -> (28, 28) float32, MNIST's own layout
+
+`to_model_input` runs them all for one digit; `to_model_inputs` for each digit, left to right.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digitrec.contract import FIT_BOX, IMAGE_SIZE
+
+MAX_PIXELS = 50_000_000  # decoding a bigger image costs GBs of memory; ask the user to resize
+WORK_SIDE = 448  # images are shrunk to this longest side first: ample for one line of digits
+# Stroke width of MNIST digits once fitted into 20x20, in pixels (median 2.35 over 2000 training digits,
+# measured with stroke_width on 4x upsampled digits). Outside this band strokes are eroded
+# or dilated back to MNIST_STROKE before shrinking, so a fat brush or a hairline reads the same.
+MNIST_STROKE = 2.35
+STROKE_BAND = (1.4, 4.0)
+MIN_CONTRAST = 0.18  # ink that differs from the background by less than this is no ink
+MIN_INK_SIDE = 0.04  # the ink's bounding box must span 4% of the image's longer side
+
+
+class ImageError(ValueError):
+    """The input cannot be read as an image. The message says why, in one line."""
+
+
+# --- decode ------------------------------------------------------------------------------------
+
+
+def read_image(source) -> np.ndarray:
+    """Decode a file path, raw file bytes or a PIL image into a uint8 array.
+
+    Returns (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA. Phone photos are turned upright (EXIF),
+    animated images give their first frame, 16-bit images are scaled to 8 bits. Raises ImageError
+    with a one-line reason for anything that is not a readable image.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"no such file: {path}" if not path.exists() else f"not a file: {path}")
+        data = path.read_bytes()
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif hasattr(source, "getbands"):  # already a PIL image
+        return _pil_to_array(source)
+    else:
+        raise ImageError(f"cannot read an image from {type(source).__name__}")
+    if not data:
+        raise ImageError("the file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format == "JPEG":
+                # JPEG can decode at 1/2, 1/4 or 1/8 scale for free: big photos stay cheap.
+                image.draft("RGB", (2 * WORK_SIDE, 2 * WORK_SIDE))
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ImageError(
+                    f"the image is too large ({width}x{height} pixels); "
+                    f"resize it below {MAX_PIXELS // 1_000_000} megapixels"
+                )
+            image.seek(0)  # first frame of an animation
+            image = ImageOps.exif_transpose(image)
+            image.load()
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError("not an image file (or a format digitrec cannot read)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(
+            f"the image is too large; resize it below {MAX_PIXELS // 1_000_000} megapixels"
+        ) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageError(f"the image is damaged or truncated ({error})") from None
+    return _pil_to_array(image)
+
+
+def _pil_to_array(image) -> np.ndarray:
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit PNGs arrive as these
+        array = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if array.max() > 255 else 255.0
+        return np.clip(array * (255.0 / top), 0, 255).astype(np.uint8)
+    if mode == "F":
+        return as_uint8(np.asarray(image, dtype=np.float32))
+    if mode == "P":
+        mode = "RGBA" if "transparency" in image.info else "RGB"
+    elif mode in ("1", "L"):
+        mode = "L"
+    elif mode in ("LA", "La", "PA", "RGBA", "RGBa"):
+        mode = "RGBA"
+    else:  # RGB, CMYK, YCbCr, LAB, HSV, ...
+        mode = "RGB"
+    return np.asarray(image.convert(mode))
+
+
+def as_uint8(image: np.ndarray) -> np.ndarray:
+    """Any numeric array -> uint8: floats in [0, 1] or [0, 255], bool, 16-bit, ..."""
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == bool:
+        return image.astype(np.uint8) * 255
+    if not np.issubdtype(image.dtype, np.number):
+        raise ImageError(f"image has dtype {image.dtype}; expected numbers")
+    image = np.nan_to_num(image.astype(np.float64))
+    if np.issubdtype(image.dtype, np.floating) and image.size and image.max() <= 1.0:
+        image = image * 255.0  # float images in [0, 1]
+    if image.size and image.max() > 255:
+        image = image * (255.0 / 65535.0)  # 16-bit
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+# --- ink -----------------------------------------------------------------------------------------
+
+
+def to_ink(image: np.ndarray) -> np.ndarray:
+    """(H, W[, 1|2|3|4]) image -> (h, w) float32 ink map: ink 1.0, background 0.0.
+
+    The result is shrunk to WORK_SIDE on its longer side. Transparency, polarity (dark on light or
+    light on dark) and uneven light are all removed here.
+    """
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (2, 3, 4)):
+        raise ImageError(
+            f"expected a (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA image, got shape {image.shape}"
+        )
+    if min(image.shape[:2]) < 1:
+        raise ImageError(f"the image is empty (shape {image.shape})")
+    image = _shrink(as_uint8(image))
+
+    if image.ndim == 2:
+        gray, alpha = image.astype(np.float32) / 255.0, None
+    else:
+        color = image[:, :, :3] if image.shape[2] >= 3 else image[:, :, :1]
+        gray = _gray(color)
+        alpha = image[:, :, -1].astype(np.float32) / 255.0 if image.shape[2] in (2, 4) else None
+
+    if alpha is not None and alpha.min() < 0.98:
+        # Transparent pixels carry no colour worth reading: the canvas' default background is
+        # transparent black, so a black stroke has RGB 0 everywhere and lives only in alpha.
+        # Lay the image on a backdrop that contrasts with whatever is opaque in it.
+        opaque = alpha > 0.5
+        if not opaque.any():
+            return np.zeros(gray.shape, np.float32)
+        backdrop = 1.0 if np.median(gray[opaque]) < 0.5 else 0.0
+        gray = gray * alpha + backdrop * (1.0 - alpha)
+
+    # The background covers most of any picture of a digit, so the median is its brightness.
+    ink = 1.0 - gray if np.median(gray) > 0.5 else gray
+    ink = _even_out_background(ink)
+    top = np.percentile(ink, 99.9)
+    if top < MIN_CONTRAST:
+        return np.zeros(ink.shape, np.float32)
+    return np.clip(ink / top, 0.0, 1.0).astype(np.float32)
+
+
+def _shrink(image: np.ndarray) -> np.ndarray:
+    height, width = image.shape[:2]
+    scale = WORK_SIDE / max(height, width)
+    if scale >= 1.0:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _gray(color: np.ndarray) -> np.ndarray:
+    """(H, W, 3|1) uint8 -> (H, W) float32 in [0, 1]."""
+    if color.shape[2] == 1:
+        return color[:, :, 0].astype(np.float32) / 255.0
+    # Luma hides coloured ink on coloured paper less than any single channel does, but a pure
+    # blue or red pen is darker in its complementary channel: take the darker of luma and the
+    # per-pixel minimum, weighted towards luma so that colour noise in photos stays low.
+    luma = cv2.cvtColor(color, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    darkest = color.min(axis=2).astype(np.float32)
+    return (0.5 * luma + 0.5 * np.minimum(luma, darkest)) / 255.0
+
+
+def _even_out_background(ink: np.ndarray) -> np.ndarray:
+    """Subtract a smooth estimate of the background (shadows, vignetting, paper tint).
+
+    The estimate is a grey opening with a window wider than the strokes, so the strokes
+    themselves are never taken for background; it is computed at quarter size for speed.
+    """
+    height, width = ink.shape
+    if min(height, width) < 16:  # too small to have a background worth modelling
+        return np.clip(ink - np.median(ink), 0.0, 1.0)
+    small = cv2.resize(ink, (width // 4, height // 4), interpolation=cv2.INTER_AREA)
+    rough = small > _otsu(small)
+    if rough.any():
+        distance = cv2.distanceTransform(rough.astype(np.uint8), cv2.DIST_L2, 3)
+        stroke = 2.0 * float(np.percentile(distance[rough], 95))
+    else:
+        stroke = 1.0
+    side = int(max(5, 2.5 * stroke + 3)) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    background = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
+    background = cv2.blur(background, (side, side))
+    background = cv2.resize(background, ink.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    return np.clip(ink - background, 0.0, 1.0)
+
+
+def _otsu(values: np.ndarray) -> float:
+    """Otsu's threshold of a float array in [0, 1]."""
+    u8 = np.clip(values * 255.0, 0, 255).astype(np.uint8)
+    threshold, _ = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return threshold / 255.0
+
+
+# --- segment -----------------------------------------------------------------------------------
+
+
+def ink_mask(ink: np.ndarray) -> np.ndarray:
+    """(H, W) float32 ink -> (H, W) bool: the pixels that belong to handwriting.
+
+    Otsu's threshold separates ink from background; then specks (paper grain, JPEG noise) and
+    lines along the border (the edge of the paper in a photo) are dropped.
+    """
+    if not ink.any():
+        return np.zeros(ink.shape, bool)
+    threshold = max(_otsu(ink), 0.3)
+    mask = (ink >= threshold).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return np.zeros(ink.shape, bool)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    height, width = ink.shape
+    keep = np.zeros(count, bool)
+    for label in range(1, count):
+        x, y, w, h, area = stats[label]
+        touches = x == 0 or y == 0 or x + w == width or y + h == height
+        spans = w >= 0.9 * width or h >= 0.9 * height
+        if touches and spans and area < 0.5 * w * h and count > 2:
+            continue  # a frame or paper edge, not a digit
+        # Specks: tiny next to the biggest stroke, or a few pixels in absolute terms.
+        if area >= max(0.06 * areas.max(), 4e-5 * height * width):
+            keep[label] = True
+    mask = keep[labels]
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return mask
+    side = max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
+    if side < MIN_INK_SIDE * max(height, width) or len(xs) < 6:
+        return np.zeros(ink.shape, bool)  # a dot is not a digit
+    return mask
+
+
+def split_digits(mask: np.ndarray) -> list[np.ndarray]:
+    """One bool mask per digit, left to right.
+
+    Strokes whose horizontal extents overlap belong to the same digit (the top bar of a 5, the
+    two strokes of a 4); groups side by side with a gap between them are separate digits. A
+    group much shorter than the tallest one is a loose stroke, and joins its nearest neighbour.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    spans = sorted(
+        [stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH], [i]]
+        for i in range(1, count)
+    )
+    groups: list[list] = []
+    for left, right, members in spans:
+        if groups and left <= groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], right)
+            groups[-1][2] += members
+        else:
+            groups.append([left, right, members])
+
+    def height(group):
+        rows = np.nonzero(np.isin(labels, group[2]).any(axis=1))[0]
+        return rows[-1] - rows[0] + 1
+
+    heights = [height(g) for g in groups]
+    while len(groups) > 1 and min(heights) < 0.45 * max(heights):
+        i = int(np.argmin(heights))
+        gap_left = groups[i][0] - groups[i - 1][1] if i > 0 else np.inf
+        gap_right = groups[i + 1][0] - groups[i][1] if i + 1 < len(groups) else np.inf
+        j = i - 1 if gap_left <= gap_right else i + 1
+        a, b = sorted((i, j))
+        groups[a] = [groups[a][0], max(groups[a][1], groups[b][1]), groups[a][2] + groups[b][2]]
+        del groups[b]
+        heights = [height(g) for g in groups]
+    return [np.isin(labels, g[2]) for g in groups]
+
+
+# --- normalise ---------------------------------------------------------------------------------
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a bool mask in pixels: twice the area over the outline's length.
+
+    A stroke of width w and length L has area wL and an outline of about 2L.
+    """
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    outline = sum(cv2.arcLength(c, True) for c in contours)
+    return 2.0 * float(mask.sum()) / max(outline, 1.0)
+
+
+def fit_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """One digit's ink and mask at any size -> (28, 28) float32, laid out as MNIST is.
+
+    The stroke is first brought to MNIST's width (measured at the 20x20 scale it will have),
+    then the digit is fitted into 20x20 keeping its aspect ratio and moved so that its centre
+    of mass is at the centre of the 28x28 frame.
+    """
+    ys, xs = np.nonzero(mask)
+    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    pad = 2 + (bottom - top + right - left) // 8  # room for dilation
+    y0, x0 = max(top - pad, 0), max(left - pad, 0)
+    crop_mask = mask[y0 : bottom + pad, x0 : right + pad]
+    # Soft ink inside the digit keeps the anti-aliased edges of canvas strokes and scans.
+    crop = np.where(_grow(crop_mask, 1), ink[y0 : bottom + pad, x0 : right + pad], 0.0)
+    crop = crop.astype(np.float32)
+
+    scale = FIT_BOX / max(bottom - top, right - left)
+    width_at_fit = stroke_width(crop_mask) * scale
+    if not STROKE_BAND[0] <= width_at_fit <= STROKE_BAND[1]:
+        # Change the width by morphology at the input's resolution: radius in input pixels.
+        radius = round((MNIST_STROKE - width_at_fit) / scale / 2.0)
+        if radius > 0:
+            crop = cv2.dilate(crop, _disk(radius))
+        elif radius < 0:
+            thinned = cv2.erode(crop, _disk(-radius))
+            if thinned.max() > 0.5:  # never erode a digit away
+                crop = thinned
+
+    # Crop again to the (possibly grown or thinned) ink and fit it into FIT_BOX x FIT_BOX.
+    ys, xs = np.nonzero(crop > 0.05)
+    if len(xs) == 0:
+        return np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
+    crop = crop[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    height, width = crop.shape
+    scale = FIT_BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    shrinking = scale < 1.0
+    digit = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    if digit.max() > 0:
+        digit = np.clip(digit / max(np.percentile(digit[digit > 0], 95), 0.5), 0.0, 1.0)
+
+    # Place it in the middle of 28x28, then shift its centre of mass to the centre.
+    # (20, 20) float32 -> (28, 28) float32
+    out = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
+    oy, ox = (IMAGE_SIZE - size[1]) // 2, (IMAGE_SIZE - size[0]) // 2
+    out[oy : oy + size[1], ox : ox + size[0]] = digit
+    moments = cv2.moments(out)
+    if moments["m00"] > 0:
+        cy, cx = moments["m01"] / moments["m00"], moments["m10"] / moments["m00"]
+        centre = (IMAGE_SIZE - 1) / 2.0
+        # Keep the shift small enough that no ink leaves the frame.
+        dx = float(np.clip(centre - cx, -ox, IMAGE_SIZE - ox - size[0]))
+        dy = float(np.clip(centre - cy, -oy, IMAGE_SIZE - oy - size[1]))
+        shift = np.float32([[1, 0, dx], [0, 1, dy]])
+        out = cv2.warpAffine(out, shift, (IMAGE_SIZE, IMAGE_SIZE), flags=cv2.INTER_LINEAR)
+    return np.clip(out, 0.0, 1.0)
+
+
+def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
+    return cv2.dilate(mask.astype(np.uint8), _disk(radius)).astype(bool)
+
+
+def _disk(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+# --- all together --------------------------------------------------------------------------------
+
+
+def load_array(image) -> np.ndarray:
+    """An array as is; a path, bytes or PIL image decoded by read_image."""
+    if isinstance(image, np.ndarray):
+        return image
+    return read_image(image)
+
+
+def to_model_input(image) -> np.ndarray | None:
+    """Any image of one digit -> (28, 28) float32 in [0, 1], or None when it holds no ink.
+
+    `image` is a (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA array of any numeric type, a file
+    path, raw file bytes or a PIL image. All the ink in it is taken as one digit.
+    """
+    ink, mask = _ink_and_mask(image)
+    if not mask.any():
+        return None
+    return fit_mnist(ink, mask)
+
+
+def to_model_inputs(image) -> list[np.ndarray]:
+    """Any image of a row of digits -> one (28, 28) float32 per digit, left to right."""
+    ink, mask = _ink_and_mask(image)
+    if not mask.any():
+        return []
+    return [fit_mnist(ink, digit) for digit in split_digits(mask)]
+
+
+def _ink_and_mask(image) -> tuple[np.ndarray, np.ndarray]:
+    array = load_array(image)
+    try:
+        ink = to_ink(array)
+        return ink, ink_mask(ink)
+    except cv2.error as error:  # an image shape or type no step above foresaw: say so, briefly
+        message = str(error).strip().splitlines()[-1]
+        raise ImageError(f"could not process this image ({message})") from None
