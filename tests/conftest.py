@@ -1,0 +1,47 @@
+"""Shared fixtures: the committed MNIST sample, the shipped model, files of every kind."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "tests" / "data" / "mnist_sample.npz"
+
+
+@pytest.fixture(scope="session")
+def sample():
+    from digitrec import load_mnist
+
+    return load_mnist(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def recognizer():
+    from digitrec import Recognizer
+
+    return Recognizer.load()
+
+
+def png_bytes(array: np.ndarray, **save_args) -> bytes:
+    """Encode an array (gray, RGB or RGBA uint8) as PNG with Pillow."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG", **save_args)
+    return buffer.getvalue()
+
+
+def draw_digit_on_canvas(digit: np.ndarray, height: int, centre: tuple[int, int],
+                         size: int = 280) -> np.ndarray:
+    """An MNIST digit redrawn white-on-black at `height` px around `centre`: (size, size) uint8."""
+    import cv2
+
+    scaled = cv2.resize(digit, (height, height), interpolation=cv2.INTER_CUBIC)
+    canvas = np.zeros((size, size), np.uint8)
+    y, x = centre[1] - height // 2, centre[0] - height // 2
+    canvas[y : y + height, x : x + height] = scaled
+    return canvas

@@ -1,0 +1,303 @@
+"""digitrec/preprocess.py: every kind of input becomes an MNIST-like 28x28, or None, or a clear error."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+from conftest import draw_digit_on_canvas, png_bytes
+from PIL import Image
+
+from digitrec import synthetic
+from digitrec.preprocess import (
+    ImageError,
+    read_image,
+    split_digits,
+    stroke_width,
+    to_ink,
+    to_model_input,
+    to_model_inputs,
+)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity, allowing a shift of one pixel (centring rounds to whole pixels)."""
+    best = 0.0
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            c = np.roll(a, (dy, dx), axis=(0, 1))
+            best = max(best, float((c * b).sum() / np.sqrt((c * c).sum() * (b * b).sum())))
+    return best
+
+
+def check_mnist_layout(image: np.ndarray) -> None:
+    """LeCun's layout: (28, 28) float32 in [0, 1], inside a 20x20 box, centre of mass central."""
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert image.min() >= 0.0 and image.max() <= 1.0 and image.max() > 0.9
+    ys, xs = np.nonzero(image > 0.05)
+    assert max(np.ptp(ys), np.ptp(xs)) + 1 <= 22  # 20 plus anti-aliasing
+    moments = cv2.moments(image)
+    centre = (moments["m10"] / moments["m00"], moments["m01"] / moments["m00"])
+    assert np.allclose(centre, 14.0, atol=0.75)  # MNIST: 14.0 +- 0.29
+
+
+@pytest.fixture(scope="module")
+def seven(sample):
+    """A white-on-black (28, 28) uint8 MNIST 7 and its own preprocessed form."""
+    digit = sample.x_test[sample.y_test == 7][0]
+    return digit, to_model_input(digit)
+
+
+def as_kind(kind: str, digit: np.ndarray) -> np.ndarray:
+    """The same digit as an input of the given kind."""
+    canvas = draw_digit_on_canvas(digit, 160, (140, 140))
+    if kind == "gray-white-on-black":
+        return canvas
+    if kind == "gray-dark-on-light":
+        return 255 - canvas
+    if kind == "gray-(H,W,1)":
+        return canvas[:, :, None]
+    if kind == "rgb-dark-on-light":
+        return np.dstack([255 - canvas] * 3)
+    if kind == "rgb-blue-pen":
+        paper = np.full((280, 280, 3), (245, 240, 230), np.float32)
+        pen = np.array([30, 40, 160], np.float32)
+        a = canvas[:, :, None] / 255.0
+        return (paper * (1 - a) + pen * a).astype(np.uint8)
+    if kind == "rgba-opaque-canvas":
+        return np.dstack([canvas] * 3 + [np.full_like(canvas, 255)])
+    if kind == "rgba-transparent-black-ink":
+        return np.dstack([np.zeros_like(canvas)] * 3 + [canvas])  # ink only in alpha
+    if kind == "rgba-transparent-white-ink":
+        return np.dstack([np.full_like(canvas, 255)] * 3 + [canvas])
+    if kind == "float-0-1":
+        return canvas.astype(np.float32) / 255.0
+    if kind == "uint16":
+        return canvas.astype(np.uint16) * 257
+    if kind == "bool":
+        return canvas > 127
+    if kind == "png-path-bytes":
+        return png_bytes(255 - canvas)
+    raise AssertionError(kind)
+
+
+KINDS = [
+    "gray-white-on-black",
+    "gray-dark-on-light",
+    "gray-(H,W,1)",
+    "rgb-dark-on-light",
+    "rgb-blue-pen",
+    "rgba-opaque-canvas",
+    "rgba-transparent-black-ink",
+    "rgba-transparent-white-ink",
+    "float-0-1",
+    "uint16",
+    "bool",
+    "png-path-bytes",
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_to_model_input_every_kind_gives_mnist_layout(kind, seven):
+    digit, reference = seven
+    image = to_model_input(as_kind(kind, digit))
+    check_mnist_layout(image)
+    assert similarity(image, reference) > 0.9
+
+
+@pytest.mark.parametrize("kind", list(synthetic.RENDERERS))
+def test_to_model_input_rendered_input_matches_the_digit(kind, sample):
+    # Real-looking input (any size, place, stroke width, shadows, JPEG) comes out like the digit.
+    rng = np.random.default_rng(7)
+    scores = []
+    for digit in sample.x_test[:40]:
+        file = synthetic.encode(synthetic.RENDERERS[kind](digit, rng), kind, rng)
+        image = to_model_input(file)
+        assert image is not None
+        check_mnist_layout(image)
+        scores.append(similarity(image, to_model_input(digit)))
+    assert np.median(scores) > 0.9
+    assert min(scores) > 0.6
+
+
+@pytest.mark.parametrize(
+    "height, centre",
+    [(40, (30, 30)), (60, (220, 200)), (150, (140, 140)), (260, (140, 140))],
+    ids=["tiny-top-left", "small-bottom-right", "medium-centre", "filling-the-canvas"],
+)
+def test_to_model_input_ignores_size_and_place(height, centre, seven):
+    digit, reference = seven
+    image = to_model_input(draw_digit_on_canvas(digit, height, centre))
+    check_mnist_layout(image)
+    assert similarity(image, reference) > 0.9
+
+
+@pytest.mark.parametrize("stroke", [4, 12, 30], ids=["hairline", "medium", "fat-brush"])
+def test_to_model_input_brings_strokes_to_mnist_width(stroke, seven):
+    digit, _ = seven
+    drawn = synthetic.strokes(digit, 200, stroke)
+    image = to_model_input((np.clip(drawn, 0, 1) * 255).astype(np.uint8))
+    width = stroke_width(image > 0.5)
+    assert 1.2 <= width <= 4.5  # MNIST: 1.6-3.6 (5th-95th percentile)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.zeros((280, 280), np.uint8),
+        np.full((280, 280), 255, np.uint8),
+        np.full((100, 150, 3), 128, np.uint8),
+        np.zeros((280, 280, 4), np.uint8),  # fully transparent canvas
+        np.dstack([np.zeros((280, 280), np.uint8)] * 3 + [np.full((280, 280), 255, np.uint8)]),
+        np.random.default_rng(0).normal(200, 4, (300, 400)).clip(0, 255).astype(np.uint8),
+        np.zeros((1, 1), np.uint8),
+    ],
+    ids=["black", "white", "grey-rgb", "transparent", "opaque-black-canvas", "paper-noise", "1x1"],
+)
+def test_to_model_input_blank_gives_none(image):
+    assert to_model_input(image) is None
+
+
+def test_to_model_input_single_speck_gives_none():
+    image = np.zeros((280, 280), np.uint8)
+    cv2.circle(image, (100, 100), 3, 255, -1)
+    assert to_model_input(image) is None
+
+
+@pytest.mark.parametrize(
+    "image, message",
+    [
+        (np.zeros((10, 10, 5), np.uint8), "expected a"),
+        (np.zeros((10,), np.uint8), "expected a"),
+        (np.zeros((0, 10), np.uint8), "empty"),
+        (np.array([["a"]]), "dtype"),
+    ],
+    ids=["5-channels", "1-d", "zero-height", "strings"],
+)
+def test_to_model_input_wrong_array_raises(image, message):
+    with pytest.raises(ImageError, match=message):
+        to_model_input(image)
+
+
+def test_to_ink_transparent_canvas_reads_alpha():
+    # The canvas' default: transparent background, black stroke. RGB is 0 everywhere.
+    alpha = np.zeros((100, 100), np.uint8)
+    cv2.line(alpha, (20, 50), (80, 50), 255, 8)
+    ink = to_ink(np.dstack([np.zeros_like(alpha)] * 3 + [alpha]))
+    assert ink[50, 50] > 0.9 and ink[10, 10] < 0.05
+
+
+# --- decoding files ------------------------------------------------------------------------------
+
+
+def huge_png_header(width: int, height: int) -> bytes:
+    """A PNG that claims width x height pixels (only the header: decoding it would take GBs)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+
+
+def test_read_image_paths_and_bytes_agree(tmp_path, seven):
+    digit, _ = seven
+    data = png_bytes(255 - draw_digit_on_canvas(digit, 100, (140, 140)))
+    path = tmp_path / "seven.png"
+    path.write_bytes(data)
+    assert np.array_equal(read_image(path), read_image(data))
+    assert np.array_equal(read_image(str(path)), read_image(data))
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"hello, I am text pretending to be a PNG", "not an image"),
+        (huge_png_header(12000, 12000), "too large"),
+        (12345, "cannot read"),
+    ],
+    ids=["empty", "text", "12000x12000", "an-int"],
+)
+def test_read_image_bad_input_raises_one_line(data, message):
+    with pytest.raises(ImageError, match=message) as caught:
+        read_image(data)
+    assert "\n" not in str(caught.value)
+
+
+def test_read_image_truncated_png_raises(seven):
+    data = png_bytes(draw_digit_on_canvas(seven[0], 100, (140, 140)))
+    with pytest.raises(ImageError, match="damaged or truncated"):
+        read_image(data[: len(data) // 2])
+
+
+def test_read_image_missing_file_raises(tmp_path):
+    with pytest.raises(ImageError, match="no such file"):
+        read_image(tmp_path / "nothing.png")
+
+
+def test_read_image_16bit_png(seven):
+    canvas = 255 - draw_digit_on_canvas(seven[0], 120, (140, 140))
+    buffer = io.BytesIO()
+    Image.fromarray(canvas.astype(np.uint16) * 257).save(buffer, format="PNG")
+    image = read_image(buffer.getvalue())
+    assert image.dtype == np.uint8 and abs(int(image.max()) - 255) <= 1
+    assert similarity(to_model_input(image), seven[1]) > 0.9
+
+
+def test_read_image_palette_png_with_transparency(seven):
+    canvas = draw_digit_on_canvas(seven[0], 120, (140, 140))
+    rgba = Image.fromarray(np.dstack([np.zeros_like(canvas)] * 3 + [canvas]))
+    buffer = io.BytesIO()
+    rgba.convert("P").save(buffer, format="PNG", transparency=0)
+    assert to_model_input(buffer.getvalue()) is not None
+
+
+def test_read_image_animated_gif_uses_first_frame(seven, sample):
+    first = Image.fromarray(255 - draw_digit_on_canvas(seven[0], 120, (140, 140)))
+    other_digit = sample.x_test[sample.y_test == 0][0]
+    second = Image.fromarray(255 - draw_digit_on_canvas(other_digit, 120, (140, 140)))
+    buffer = io.BytesIO()
+    first.save(buffer, format="GIF", save_all=True, append_images=[second], duration=100)
+    assert similarity(to_model_input(buffer.getvalue()), seven[1]) > 0.9
+
+
+def test_read_image_phone_photo_is_turned_upright(seven):
+    # A phone stores a sideways photo plus an EXIF note saying how to turn it.
+    upright = 255 - draw_digit_on_canvas(seven[0], 120, (140, 140))
+    sideways = Image.fromarray(np.rot90(upright).copy())
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation 6: the viewer turns it 90 degrees clockwise
+    buffer = io.BytesIO()
+    sideways.save(buffer, format="JPEG", exif=exif, quality=95)
+    assert similarity(to_model_input(buffer.getvalue()), seven[1]) > 0.9
+
+
+# --- several digits --------------------------------------------------------------------------------
+
+
+def test_to_model_inputs_reads_digits_left_to_right(sample):
+    four, two = (sample.x_test[sample.y_test == d][0] for d in (4, 2))
+    row = np.zeros((280, 560), np.uint8)
+    row[:, :280] = draw_digit_on_canvas(four, 160, (140, 140))
+    row[:, 280:] = draw_digit_on_canvas(two, 160, (140, 140))
+    digits = to_model_inputs(row)
+    assert len(digits) == 2
+    assert similarity(digits[0], to_model_input(four)) > 0.9
+    assert similarity(digits[1], to_model_input(two)) > 0.9
+
+
+def test_split_digits_keeps_a_detached_stroke_with_its_digit():
+    # A 5 drawn in two strokes: the top bar does not touch the body, but lies above it.
+    mask = np.zeros((200, 200), np.uint8)
+    cv2.line(mask, (60, 40), (140, 40), 1, 10)
+    cv2.ellipse(mask, (100, 130), (45, 45), 0, -100, 180, 1, 10)
+    cv2.line(mask, (60, 55), (60, 95), 1, 10)
+    assert len(split_digits(mask.astype(bool))) == 1
+
+
+def test_to_model_inputs_blank_gives_empty_list():
+    assert to_model_inputs(np.zeros((100, 100), np.uint8)) == []
