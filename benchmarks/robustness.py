@@ -54,8 +54,10 @@ def main(argv=None) -> None:
     data = load_mnist(args.data)
     rng = np.random.default_rng(args.seed)
     chosen = rng.choice(len(data.x_test), size=min(args.count, len(data.x_test)), replace=False)
-    print(f"model {rec.path.name} ({rec.backend}); {len(chosen)} test digits per kind from "
-          f"{data.source}; seed {args.seed}\n")
+    print(
+        f"model {rec.path.name} ({rec.backend}); {len(chosen)} test digits per kind from "
+        f"{data.source}; seed {args.seed}\n"
+    )
 
     rows = {}
     for kind, render in synthetic.RENDERERS.items():
@@ -68,7 +70,7 @@ def main(argv=None) -> None:
         labels = data.y_test[chosen]
         peers = rec.probabilities(np.stack(theirs)).argmax(axis=1)
         rows[kind] = {
-            "digitrec": float(np.mean([o == y for o, y in zip(ours, labels)])),
+            "digitrec": float(np.mean([o == y for o, y in zip(ours, labels, strict=True)])),
             "peers": float(np.mean(peers == labels)),
             "no_digit_found": int(sum(o is None for o in ours)),
             "ms_per_image": 1000 * (time.time() - started) / len(chosen),
@@ -84,15 +86,20 @@ def main(argv=None) -> None:
     print("|---|---|---|---|---|")
     for kind, row in rows.items():
         if isinstance(row, dict):
-            print(f"| {kind} | {row['digitrec']:.1%} | {row['peers']:.1%} | "
-                  f"{row['no_digit_found']} | {row['ms_per_image']:.1f} |")
+            print(
+                f"| {kind} | {row['digitrec']:.1%} | {row['peers']:.1%} | "
+                f"{row['no_digit_found']} | {row['ms_per_image']:.1f} |"
+            )
     for name, value in rows.items():
         if not isinstance(value, dict):
             print(f"| {name} | {value:.1%} | | | |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"count": len(chosen), "seed": args.seed, "source": data.source,
-                       "results": rows}, f, indent=1)
+            json.dump(
+                {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows},
+                f,
+                indent=1,
+            )
 
 
 if __name__ == "__main__":

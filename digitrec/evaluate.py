@@ -23,13 +23,25 @@ def score(probabilities: np.ndarray, labels: np.ndarray, top_pairs: int = 5) -> 
     np.add.at(confusion, (labels, predicted), 1)
     true_positive = np.diag(confusion).astype(float)
     support = confusion.sum(axis=1)
-    precision = np.divide(true_positive, confusion.sum(axis=0), out=np.zeros(NUM_CLASSES),
-                          where=confusion.sum(axis=0) > 0)
+    precision = np.divide(
+        true_positive,
+        confusion.sum(axis=0),
+        out=np.zeros(NUM_CLASSES),
+        where=confusion.sum(axis=0) > 0,
+    )
     recall = np.divide(true_positive, support, out=np.zeros(NUM_CLASSES), where=support > 0)
-    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(NUM_CLASSES),
-                   where=precision + recall > 0)
-    off_diagonal = [(int(confusion[t, p]), t, p) for t in range(NUM_CLASSES)
-                    for p in range(NUM_CLASSES) if t != p and confusion[t, p] > 0]
+    f1 = np.divide(
+        2 * precision * recall,
+        precision + recall,
+        out=np.zeros(NUM_CLASSES),
+        where=precision + recall > 0,
+    )
+    off_diagonal = [
+        (int(confusion[t, p]), t, p)
+        for t in range(NUM_CLASSES)
+        for p in range(NUM_CLASSES)
+        if t != p and confusion[t, p] > 0
+    ]
     off_diagonal.sort(reverse=True)
     return {
         "count": int(len(labels)),
@@ -61,9 +73,13 @@ def format_report(report: dict) -> str:
         "digit  precision  recall     f1  support",
     ]
     for digit, row in report["per_class"].items():
-        lines.append(f"{digit:>5}  {row['precision']:9.4f}  {row['recall']:6.4f}  {row['f1']:.4f}"
-                     f"  {row['support']:7d}")
-    pairs = ", ".join(f"{p['true']}->{p['predicted']} ({p['count']})" for p in report["most_confused"])
+        lines.append(
+            f"{digit:>5}  {row['precision']:9.4f}  {row['recall']:6.4f}  {row['f1']:.4f}"
+            f"  {row['support']:7d}"
+        )
+    pairs = ", ".join(
+        f"{p['true']}->{p['predicted']} ({p['count']})" for p in report["most_confused"]
+    )
     lines += ["", f"most confused (true->predicted): {pairs or 'none'}"]
     return "\n".join(lines)
 
@@ -86,10 +102,22 @@ def plot_confusion(report: dict, path: Path) -> None:
     for t in range(NUM_CLASSES):
         for p in range(NUM_CLASSES):
             if matrix[t, p]:
-                ax.text(p, t, matrix[t, p], ha="center", va="center", fontsize=8,
-                        color="white" if t == p else "black")
-    ax.set(xticks=range(NUM_CLASSES), yticks=range(NUM_CLASSES), xlabel="predicted",
-           ylabel="true", title=f"Confusion matrix (accuracy {report['accuracy']:.2%})")
+                ax.text(
+                    p,
+                    t,
+                    matrix[t, p],
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if t == p else "black",
+                )
+    ax.set(
+        xticks=range(NUM_CLASSES),
+        yticks=range(NUM_CLASSES),
+        xlabel="predicted",
+        ylabel="true",
+        title=f"Confusion matrix (accuracy {report['accuracy']:.2%})",
+    )
     fig.colorbar(image, ax=ax, label="log(1 + count)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -122,8 +150,12 @@ def misread(probabilities: np.ndarray, labels: np.ndarray, limit: int = 40) -> l
     wrong = np.nonzero(predicted != labels)[0]
     wrong = wrong[np.argsort(-probabilities[wrong, predicted[wrong]])][:limit]
     return [
-        {"index": int(i), "true": int(labels[i]), "predicted": int(predicted[i]),
-         "confidence": round(float(probabilities[i, predicted[i]]), 4)}
+        {
+            "index": int(i),
+            "true": int(labels[i]),
+            "predicted": int(predicted[i]),
+            "confidence": round(float(probabilities[i, predicted[i]]), 4),
+        }
         for i in wrong
     ]
 
@@ -135,7 +167,7 @@ def plot_misread(images: np.ndarray, cases: list[dict], path: Path, columns: int
     fig, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.45 * rows), squeeze=False)
     for axis in axes.flat:
         axis.axis("off")
-    for axis, case in zip(axes.flat, cases):
+    for axis, case in zip(axes.flat, cases, strict=False):
         axis.imshow(images[case["index"]].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
         axis.set_title(f"{case['true']}→{case['predicted']} {case['confidence']:.0%}", fontsize=8)
     fig.suptitle("Misread test digits (true → predicted, confidence)", fontsize=10)

@@ -214,7 +214,7 @@ class Recognizer:
         for start in range(0, len(present), batch_size):
             chunk = present[start : start + batch_size]
             probs = self.probabilities(np.stack([inputs[i] for i in chunk]))
-            for i, p in zip(chunk, probs):
+            for i, p in zip(chunk, probs, strict=True):
                 p = p.astype(np.float64)
                 p = p / p.sum()
                 digit = int(p.argmax())
@@ -226,8 +226,10 @@ def read_metadata(path: Path) -> dict:
     """The metadata JSON beside a model, checked against this code's input contract."""
     meta_path = Path(path).with_suffix(".json")
     if not meta_path.is_file():
-        warnings.warn(f"{meta_path.name} not found: assuming the model follows the input contract",
-                      stacklevel=3)
+        warnings.warn(
+            f"{meta_path.name} not found: assuming the model follows the input contract",
+            stacklevel=3,
+        )
         return {}
     try:
         metadata = json.loads(meta_path.read_text())
@@ -236,5 +238,7 @@ def read_metadata(path: Path) -> dict:
     expected = contract.as_dict()
     found = metadata.get("input_contract", expected)
     if found != expected:
-        raise ModelError(f"{path.name} was trained for input {found}, but this code makes {expected}")
+        raise ModelError(
+            f"{path.name} was trained for input {found}, but this code makes {expected}"
+        )
     return metadata

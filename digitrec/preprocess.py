@@ -27,8 +27,8 @@ from digitrec.contract import FIT_BOX, IMAGE_SIZE
 
 MAX_PIXELS = 50_000_000  # decoding a bigger image costs GBs of memory; ask the user to resize
 WORK_SIDE = 448  # images are shrunk to this longest side first: ample for one line of digits
-# Stroke width of MNIST digits once fitted into 20x20, in pixels (median 2.35 over 2000 training digits,
-# measured with stroke_width on 4x upsampled digits). Outside this band strokes are eroded
+# Stroke width of MNIST digits once fitted into 20x20, in pixels (median 2.35 over 2000 training
+# digits, measured with stroke_width on 4x upsampled digits). Outside this band strokes are eroded
 # or dilated back to MNIST_STROKE before shrinking, so a fat brush or a hairline reads the same.
 MNIST_STROKE = 2.35
 STROKE_BAND = (1.4, 4.0)
@@ -55,7 +55,9 @@ def read_image(source) -> np.ndarray:
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
-            raise ImageError(f"no such file: {path}" if not path.exists() else f"not a file: {path}")
+            raise ImageError(
+                f"no such file: {path}" if not path.exists() else f"not a file: {path}"
+            )
         data = path.read_bytes()
     elif isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -144,7 +146,8 @@ def to_ink(image: np.ndarray) -> np.ndarray:
         image = image[:, :, 0]
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (2, 3, 4)):
         raise ImageError(
-            f"expected a (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA image, got shape {image.shape}"
+            "expected a (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA image, "
+            f"got shape {image.shape}"
         )
     if min(image.shape[:2]) < 1:
         raise ImageError(f"the image is empty (shape {image.shape})")
@@ -308,7 +311,9 @@ def split_digits(mask: np.ndarray) -> list[np.ndarray]:
     two strokes of a 4); groups side by side with a gap between them are separate digits. A
     group much shorter than the tallest one is a loose stroke, and joins its nearest neighbour.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        mask.astype(np.uint8), connectivity=8
+    )
     spans = sorted(
         [stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH], [i]]
         for i in range(1, count)

@@ -26,8 +26,9 @@ def strokes(digit: np.ndarray, height: float, stroke: float) -> np.ndarray:
     (28, 28) uint8 -> (h, w) float32 in [0, 1], anti-aliased, tightly cropped.
     """
     scale = height / FIT_BOX  # MNIST digits are about FIT_BOX pixels tall
-    big = cv2.resize(digit.astype(np.float32) / 255.0, None, fx=scale, fy=scale,
-                     interpolation=cv2.INTER_CUBIC)
+    big = cv2.resize(
+        digit.astype(np.float32) / 255.0, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC
+    )
     mask = (big > 0.5).astype(np.uint8)
     radius = round((stroke - stroke_width(mask)) / 2.0)
     if radius:
@@ -46,7 +47,9 @@ def _place(ink: np.ndarray, height: int, width: int, rng: np.random.Generator) -
     h, w = ink.shape
     if h > height or w > width:
         f = min(height / h, width / w)
-        ink = cv2.resize(ink, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+        ink = cv2.resize(
+            ink, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA
+        )
         h, w = ink.shape
     y, x = int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1))
     frame = np.zeros((height, width), np.float32)
@@ -82,8 +85,9 @@ def scan(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A flatbed scan: dark ink on light paper, slight blur and sensor noise, (H, W) gray."""
     height, width = int(rng.integers(120, 500)), int(rng.integers(120, 500))
     digit_height = rng.uniform(0.35, 0.85) * min(height, width)
-    ink = _place(strokes(digit, digit_height, digit_height * rng.uniform(0.05, 0.15)),
-                 height, width, rng)
+    ink = _place(
+        strokes(digit, digit_height, digit_height * rng.uniform(0.05, 0.15)), height, width, rng
+    )
     paper, darkness = rng.uniform(190, 250), rng.uniform(0, 90)
     image = paper - ink * (paper - darkness)
     image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.3, 1.2))
@@ -116,7 +120,7 @@ def photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     # Light: a gradient across the page in a random direction, plus a soft shadow.
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     theta = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(theta) * xx / width + np.sin(theta) * yy / height)
+    ramp = np.cos(theta) * xx / width + np.sin(theta) * yy / height
     ramp = (ramp - ramp.min()) / max(np.ptp(ramp), 1e-6)
     light = 1.0 - rng.uniform(0.15, 0.5) * ramp
     if rng.random() < 0.5:
@@ -147,7 +151,9 @@ def encode(image: np.ndarray, kind: str, rng: np.random.Generator) -> bytes:
         code = cv2.COLOR_RGBA2BGRA if image.shape[2] == 4 else cv2.COLOR_RGB2BGR
         image = cv2.cvtColor(image, code)
     if jpeg:
-        ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(55, 95))])
+        ok, data = cv2.imencode(
+            ".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(55, 95))]
+        )
     else:
         ok, data = cv2.imencode(".png", image)
     assert ok

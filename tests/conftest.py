@@ -35,8 +35,9 @@ def png_bytes(array: np.ndarray, **save_args) -> bytes:
     return buffer.getvalue()
 
 
-def draw_digit_on_canvas(digit: np.ndarray, height: int, centre: tuple[int, int],
-                         size: int = 280) -> np.ndarray:
+def draw_digit_on_canvas(
+    digit: np.ndarray, height: int, centre: tuple[int, int], size: int = 280
+) -> np.ndarray:
     """An MNIST digit redrawn white-on-black at `height` px around `centre`: (size, size) uint8."""
     import cv2
 

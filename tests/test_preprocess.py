@@ -1,4 +1,4 @@
-"""digitrec/preprocess.py: every kind of input becomes an MNIST-like 28x28, or None, or a clear error."""
+"""digitrec/preprocess.py: any input becomes an MNIST-like 28x28, or None, or a clear error."""
 
 from __future__ import annotations
 
@@ -196,8 +196,11 @@ def test_to_ink_transparent_canvas_reads_alpha():
 
 def huge_png_header(width: int, height: int) -> bytes:
     """A PNG that claims width x height pixels (only the header: decoding it would take GBs)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
@@ -276,7 +279,7 @@ def test_read_image_phone_photo_is_turned_upright(seven):
     assert similarity(to_model_input(buffer.getvalue()), seven[1]) > 0.9
 
 
-# --- several digits --------------------------------------------------------------------------------
+# --- several digits ------------------------------------------------------------------------------
 
 
 def test_to_model_inputs_reads_digits_left_to_right(sample):

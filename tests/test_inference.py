@@ -1,0 +1,138 @@
+"""digitrec/inference.py: the Recognizer API, its two runtimes, and loading errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT, draw_digit_on_canvas, png_bytes
+
+from digitrec import ModelError, Recognizer
+from digitrec.inference import DEFAULT_MODEL
+
+
+@pytest.fixture(scope="module")
+def canvas_seven(sample):
+    digit = sample.x_test[sample.y_test == 7][0]
+    gray = draw_digit_on_canvas(digit, 180, (140, 140))
+    return np.dstack([gray] * 3 + [np.full_like(gray, 255)])  # (280, 280, 4) RGBA like the app's
+
+
+def test_predict_returns_the_documented_fields(recognizer, canvas_seven):
+    p = recognizer.predict(canvas_seven)
+    assert p.digit == 7
+    assert isinstance(p.digit, int) and isinstance(p.confidence, float)
+    assert len(p.probabilities) == 10 and sum(p.probabilities) == pytest.approx(1.0)
+    assert p.confidence == max(p.probabilities) and p.confidence > 0.9
+    assert p.model_input.shape == (28, 28) and p.model_input.dtype == np.float32
+    assert p.runner_up != 7
+
+
+@pytest.mark.parametrize("form", ["rgba", "gray", "rgb", "path", "bytes"])
+def test_predict_accepts_every_form(recognizer, canvas_seven, tmp_path, form):
+    gray = canvas_seven[:, :, 0]
+    image = {
+        "rgba": canvas_seven,
+        "gray": gray,
+        "rgb": np.dstack([255 - gray] * 3),
+        "bytes": png_bytes(255 - gray),
+    }.get(form)
+    if form == "path":
+        image = tmp_path / "seven.png"
+        image.write_bytes(png_bytes(255 - gray))
+    assert recognizer.predict(image).digit == 7
+
+
+def test_predict_blank_gives_no_digit(recognizer):
+    p = recognizer.predict(np.zeros((280, 280, 4), np.uint8))
+    assert p.digit is None and p.confidence == 0.0
+    assert sum(p.probabilities) == pytest.approx(1.0)
+    assert not p.model_input.any()
+
+
+def test_predict_many_matches_one_by_one(recognizer, sample):
+    images = list(sample.x_test[:50]) + [np.zeros((28, 28), np.uint8)]
+    together = recognizer.predict_many(images)
+    alone = [recognizer.predict(image) for image in images]
+    assert [p.digit for p in together] == [p.digit for p in alone]
+    assert np.allclose(
+        [p.probabilities for p in together], [p.probabilities for p in alone], atol=1e-5
+    )
+    assert together[-1].digit is None
+
+
+def test_predict_digits_reads_a_number(recognizer, sample):
+    digits = [sample.x_test[sample.y_test == d][0] for d in (3, 0, 8)]
+    row = np.hstack([draw_digit_on_canvas(d, 150, (100, 140), size=200)[30:230] for d in digits])
+    assert [p.digit for p in recognizer.predict_digits(row)] == [3, 0, 8]
+
+
+def test_predict_files_reports_each_bad_file(recognizer, tmp_path, canvas_seven):
+    good = tmp_path / "good.png"
+    good.write_bytes(png_bytes(canvas_seven))
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    results = dict(recognizer.predict_files([good, empty, tmp_path / "missing.png"]))
+    assert results[good].digit == 7
+    assert "empty" in str(results[empty])
+    assert "no such file" in str(results[tmp_path / "missing.png"])
+
+
+def test_load_uses_the_fast_runtime_without_tensorflow(recognizer):
+    assert recognizer.backend == "litert"
+    assert recognizer.metadata["input_contract"]["image_size"] == 28
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [("missing.h5", "not found"), ("model.onnx", "expected a .h5")],
+    ids=["missing", "wrong-suffix"],
+)
+def test_load_bad_path_raises(tmp_path, name, message):
+    with pytest.raises(ModelError, match=message):
+        Recognizer.load(tmp_path / name)
+
+
+def test_load_refuses_a_model_with_another_input_contract(tmp_path):
+    for suffix in (".h5", ".tflite"):
+        shutil.copy(DEFAULT_MODEL.with_suffix(suffix), tmp_path / f"m{suffix}")
+    metadata = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+    metadata["input_contract"]["image_size"] = 32
+    (tmp_path / "m.json").write_text(json.dumps(metadata))
+    with pytest.raises(ModelError, match="trained for input"):
+        Recognizer.load(tmp_path / "m.h5")
+
+
+@pytest.mark.slow
+def test_keras_runtime_agrees_with_litert(recognizer, sample):
+    keras_rec = Recognizer.load(backend="keras")
+    assert keras_rec.backend == "keras"
+    x = sample.x_test[:300].astype(np.float32) / 255.0
+    fast, slow = recognizer.probabilities(x), keras_rec.probabilities(x)
+    assert (fast.argmax(1) == slow.argmax(1)).all()
+    assert np.abs(fast - slow).max() < 1e-4
+
+
+@pytest.mark.slow
+def test_load_falls_back_to_keras_when_litert_is_missing(monkeypatch, sample):
+    monkeypatch.setitem(sys.modules, "ai_edge_litert", None)  # import now raises ImportError
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    with pytest.warns(UserWarning, match="ai-edge-litert is not available"):
+        rec = Recognizer.load()
+    assert rec.backend == "keras"
+    assert rec.predict(sample.x_test[0]).digit == sample.y_test[0]
+
+
+def test_import_digitrec_does_not_import_tensorflow():
+    import subprocess
+
+    code = (
+        "import sys, numpy as np, digitrec; r = digitrec.Recognizer.load(); "
+        "r.predict(np.zeros((28, 28), np.uint8)); print('tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

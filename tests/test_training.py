@@ -1,0 +1,94 @@
+"""train_cnn.py end to end on a few hundred images: trains, saves, reloads, predicts."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT, SAMPLE
+
+sys.path.insert(0, str(ROOT))
+import train_cnn  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("model") / "quick.h5"
+    train_cnn.main(["--data", str(SAMPLE), "--limit", "400", "--epochs", "2", "--out", str(out)])
+    return out
+
+
+def test_training_writes_every_artefact(trained):
+    stem = trained.with_suffix("")
+    for suffix in (
+        ".h5",
+        ".tflite",
+        ".json",
+        "_learning_curves.png",
+        "_confusion.png",
+        "_misread.png",
+    ):
+        assert (stem.parent / (stem.name + suffix)).is_file(), suffix
+
+
+def test_training_metadata_describes_the_run(trained):
+    meta = json.loads(trained.with_suffix(".json").read_text())
+    assert meta["settings"]["epochs"] == 2 and meta["settings"]["limit"] == 400
+    assert meta["data"]["source"] == str(SAMPLE)
+    assert meta["data"]["train_digits"] + meta["data"]["validation_digits"] == 400
+    assert meta["data"]["scribbles"] > 0
+    assert len(meta["training"]["history"]["val_loss"]) == meta["training"]["epochs_run"]
+    assert meta["test"]["count"] == 400 and 0.0 <= meta["test"]["accuracy"] <= 1.0
+    assert meta["tflite_agreement"]["same_digit"] == 400
+    assert meta["input_contract"]["input_shape"] == [28, 28, 1]
+
+
+def test_trained_model_reloads_and_predicts(trained, sample):
+    from digitrec import Recognizer
+
+    for backend in ("litert", "keras"):
+        rec = Recognizer.load(trained, backend=backend)
+        p = rec.predict(sample.x_test[0])
+        assert p.digit in range(10) and sum(p.probabilities) == pytest.approx(1.0)
+
+
+def test_unknown_option_is_rejected(capsys):
+    with pytest.raises(SystemExit) as caught:
+        train_cnn.parse_args(["--epoch", "3"])
+    assert caught.value.code == 2
+    assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_every_setting_is_an_option():
+    args = train_cnn.parse_args(
+        [
+            "--epochs",
+            "3",
+            "--batch-size",
+            "32",
+            "--seed",
+            "1",
+            "--limit",
+            "100",
+            "--data",
+            "x.npz",
+            "--out",
+            "m.h5",
+        ]
+    )
+    assert (args.epochs, args.batch_size, args.seed, args.limit) == (3, 32, 1, 100)
+    assert args.data == "x.npz" and args.out == "m.h5"
+
+
+def test_augmenter_keeps_the_input_contract(sample):
+    from digitrec.augment import make_augmenter
+
+    x = sample.x_train[:64, :, :, None].astype(np.float32) / 255.0
+    batch = next(make_augmenter(seed=0).flow(x, batch_size=64, shuffle=False))
+    assert batch.shape == (64, 28, 28, 1) and batch.dtype == np.float32
+    assert batch.min() >= 0.0 and batch.max() <= 1.0 + 1e-6
+    assert not np.allclose(batch, x)
