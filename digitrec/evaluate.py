@@ -133,7 +133,9 @@ def plot_learning_curves(history: dict, path: Path) -> None:
     left.set(xlabel="epoch", ylabel="loss", title="Loss", yscale="log")
     right.plot(epochs, history["accuracy"], label="training (augmented)")
     right.plot(epochs, history["val_accuracy"], label="validation")
-    right.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0.97, 1.0))
+    # From the second epoch on: the first one is far below the rest and would flatten them.
+    floor = min(min(history["accuracy"][1:] or [1]), min(history["val_accuracy"][1:] or [1]))
+    right.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(floor - 0.005, 1.0))
     best = int(np.argmin(history["val_loss"])) + 1
     for axis in (left, right):
         axis.axvline(best, color="grey", linestyle=":", label=f"kept (epoch {best})")

@@ -16,6 +16,7 @@ import json
 import os
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,7 +186,10 @@ class Recognizer:
         Raises ImageError for the first image that cannot be read; use `predict_files` to get
         an error per file instead.
         """
-        inputs = [to_model_input(image) for image in images]
+        inputs = _prepare(list(images))
+        for item in inputs:
+            if isinstance(item, ImageError):
+                raise item
         return self._classify(inputs, batch_size)
 
     def predict_digits(self, image) -> list[Prediction]:
@@ -197,19 +201,14 @@ class Recognizer:
         paths = list(paths)
         for start in range(0, len(paths), batch_size):
             chunk = paths[start : start + batch_size]
-            inputs, errors = [], {}
-            for i, path in enumerate(chunk):
-                try:
-                    inputs.append(to_model_input(path))
-                except ImageError as error:
-                    errors[i] = error
-                    inputs.append(None)
+            inputs = _prepare(chunk)
             predictions = self._classify(inputs, batch_size)
-            for i, path in enumerate(chunk):
-                yield path, errors.get(i, predictions[i])
+            for path, item, prediction in zip(chunk, inputs, predictions, strict=True):
+                yield path, item if isinstance(item, ImageError) else prediction
 
     def _classify(self, inputs: list, batch_size: int) -> list[Prediction]:
-        present = [i for i, x in enumerate(inputs) if x is not None]
+        """Model inputs (arrays; None or ImageError for none) -> Predictions, in batches."""
+        present = [i for i, x in enumerate(inputs) if isinstance(x, np.ndarray)]
         results = [_blank() for _ in inputs]
         for start in range(0, len(present), batch_size):
             chunk = present[start : start + batch_size]
@@ -220,6 +219,24 @@ class Recognizer:
                 digit = int(p.argmax())
                 results[i] = Prediction(digit, float(p[digit]), p.tolist(), inputs[i])
         return results
+
+
+def _prepare(images: list) -> list:
+    """to_model_input for each image, on a few threads: decoding and OpenCV release the GIL.
+
+    Each item becomes a (28, 28) array, None (no ink) or the ImageError that explains it.
+    """
+
+    def prepare(image):
+        try:
+            return to_model_input(image)
+        except ImageError as error:
+            return error
+
+    if len(images) < 16:  # not worth starting threads
+        return [prepare(image) for image in images]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(prepare, images))
 
 
 def read_metadata(path: Path) -> dict:
