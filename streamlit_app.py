@@ -1,0 +1,403 @@
+"""digitrec's web page: draw a digit (or a whole number), or upload a photo, and see what it reads.
+
+    pip install -r requirements.txt && streamlit run streamlit_app.py
+
+The page is wiring only: every pixel is read, cleaned up and classified by `digitrec`. The model
+(the .tflite twin of models/digit_cnn.h5, run by ai-edge-litert) is loaded once per server and
+shared by every session; TensorFlow is never imported. DIGITREC_MODEL=path picks another model.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import streamlit as st
+
+from digitrec import ImageError, ModelError, Prediction, Recognizer, read_image
+
+# Below this confidence the page says it is unsure and names the two best candidates: a scribble,
+# a letter or a digit drawn half-way still gets a softmax winner, often at 30-50%, and showing it
+# bare would claim a certainty the model does not have.
+UNSURE_BELOW = 0.6
+# Below this the best digit is hardly ahead of the rest (a scribble spreads about 10% over each
+# digit): the page shows "?" for it instead of a digit, and says so.
+NO_GUESS_BELOW = 0.35
+CANVAS_SIZE = 280  # pixels: ten times MNIST's 28, big enough for a finger on a phone
+# min, max, default: 18 px on a digit ~200 px tall is about MNIST's 2.4 px on 20 (preprocessing
+# thins or thickens other widths to that, so the slider is for comfort, not accuracy).
+PEN_WIDTHS = (6, 40, 18)
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
+MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
+UPLOAD_PREVIEW_WIDTH = 280  # pixels, as wide as the drawing pad
+WINNER_COLOUR = "#4f46e5"  # the theme's primary colour
+OTHER_COLOUR = "#cbd5e1"
+
+log = logging.getLogger(__name__)
+
+# Streamlit's default top padding (6rem) would push the drawing pad below the fold on a phone.
+# The answer is the point of the page: its number is set larger than Streamlit's other metrics.
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[class*="st-key-answer"] [data-testid="stMetricValue"] { font-size: 3.6rem; line-height: 1.1; }
+</style>"""
+
+
+def main():
+    st.set_page_config(page_title="digitrec: handwritten digit recognizer", page_icon="✍️")
+    st.title(":material/draw: digitrec")
+    st.caption("Draw a digit, or a whole number, and a small CNN trained on MNIST reads it.")
+    st.html(PAGE_CSS)
+    recognizer = load_recognizer_or_stop()
+    draw_tab, upload_tab, model_tab = st.tabs(
+        [":material/edit: Draw", ":material/photo_camera: Upload", ":material/insights: The model"]
+    )
+    with draw_tab:
+        draw_section(recognizer)
+    with upload_tab:
+        upload_section(recognizer)
+    with model_tab:
+        model_section(recognizer)
+
+
+# --- the model -----------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def load_recognizer() -> Recognizer:
+    """One Recognizer per server, shared by all sessions (its runner locks around each call)."""
+    return Recognizer.load()
+
+
+def load_recognizer_or_stop() -> Recognizer:
+    try:
+        return load_recognizer()
+    except ModelError as error:
+        st.error(f"The model could not be loaded: {error}")
+        st.stop()
+
+
+# --- draw ----------------------------------------------------------------------------------------
+
+
+# A fragment: a stroke reruns only this section, not the upload and model tabs.
+@st.fragment
+def draw_section(recognizer: Recognizer):
+    pad, answer = st.columns([1, 1], gap="medium")
+    with pad:
+        drawing = canvas_ui()
+    with answer:
+        if drawing is None:
+            st.info(EMPTY_PROMPT, icon=":material/edit:")
+            return
+        predictions = read_safely(recognizer.predict_digits, drawing)
+        if predictions is not None:
+            show_answer(predictions, EMPTY_PROMPT, key="drawn")
+
+
+EMPTY_PROMPT = (
+    "Draw a digit in the black box: the answer appears as soon as you lift the pen. "
+    "Write a few digits side by side to read a number."
+)
+
+
+def canvas_ui() -> np.ndarray | None:
+    """The drawing pad. Returns its (280, 280, 4) uint8 RGBA pixels, None while it is untouched."""
+    st_canvas = drawable_canvas()
+    if st_canvas is None:
+        st.caption("The drawing pad needs a browser: run `streamlit run streamlit_app.py`.")
+        return None
+    width = st.session_state.get("pen_width", PEN_WIDTHS[2])
+    result = st_canvas(
+        stroke_width=width,
+        stroke_color="#ffffff",  # white ink on black, like MNIST
+        background_color="#000000",  # opaque, so the pixels need no alpha to be read
+        width=CANVAS_SIZE,
+        height=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,  # 0.13 sends pixels only when asked
+        # A new key mounts a fresh, empty canvas: that is how "Clear" works, and it needs no
+        # hover (the canvas' own toolbar only appears on hover, so phones never see its trash).
+        key=f"canvas-{st.session_state.get('canvas_generation', 0)}",
+    )
+    slider, clear = st.columns([3, 1], vertical_alignment="bottom", wrap=False)
+    with slider:
+        st.slider("Pen width", *PEN_WIDTHS, key="pen_width")
+    with clear:
+        st.button("Clear", on_click=_clear_canvas, icon=":material/delete:", width="stretch")
+    return result.image_data
+
+
+def drawable_canvas():
+    """st_canvas, or None where it cannot load: its import raises outside a running server."""
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except Exception as error:  # StreamlitAPIException in bare Python; keep the rest of the page
+        log.warning("drawing pad unavailable: %s", error)
+        return None
+    return st_canvas
+
+
+def _clear_canvas():
+    st.session_state.canvas_generation = st.session_state.get("canvas_generation", 0) + 1
+
+
+# --- upload --------------------------------------------------------------------------------------
+
+
+def upload_section(recognizer: Recognizer):
+    upload = upload_ui()
+    if upload is None:
+        st.info(
+            "Upload a photo or scan of a handwritten digit, or of a number: dark ink on light "
+            "paper or light on dark, any size. PNG, JPEG, WebP, BMP or GIF.",
+            icon=":material/photo_camera:",
+        )
+        return
+    # Decoded once here: upright (EXIF), first frame of a GIF, and a clean error for anything else.
+    image = read_safely(read_image, upload.getvalue())
+    if image is None:
+        return
+    # The answer first: on a phone the columns stack, and the answer should not sit below the photo.
+    answer, picture = st.columns([1, 1], gap="medium")
+    with picture:
+        st.image(image, caption=upload.name, width=UPLOAD_PREVIEW_WIDTH)
+    with answer:
+        predictions = read_safely(recognizer.predict_digits, image)
+        if predictions is not None:
+            show_answer(predictions, NO_INK_IN_UPLOAD, key="uploaded")
+
+
+NO_INK_IN_UPLOAD = (
+    "No handwriting found in this image. Try a closer, sharper photo with the digit filling "
+    "most of the frame."
+)
+
+
+def upload_ui():
+    """The uploader; returns the UploadedFile, or None."""
+    return st.file_uploader(
+        "Photo or scan of handwritten digits",
+        type=UPLOAD_TYPES,
+        max_upload_size=MAX_UPLOAD_MB,
+        help="A phone photo of a digit on paper works. Animated GIFs: the first frame is read.",
+    )
+
+
+def read_safely(step, image):
+    """Run one step on the user's image; show a friendly error instead of a traceback."""
+    try:
+        return step(image)
+    except ImageError as error:  # unreadable, empty, truncated or oversized: its message says why
+        st.error(f"This image cannot be read: {error}.", icon=":material/error:")
+    except Exception:  # a bug, not the user's fault: log it, but never show a traceback
+        log.exception("reading an image failed")
+        st.error(
+            "Something went wrong while reading this image. Please try another one.",
+            icon=":material/error:",
+        )
+    return None
+
+
+# --- the answer ----------------------------------------------------------------------------------
+
+
+def show_answer(predictions: list[Prediction], empty_message: str, key: str):
+    """The number read, how sure the model is, and per digit what it saw and its probabilities."""
+    if not predictions:
+        st.info(empty_message, icon=":material/edit:")
+        return
+    number = "".join(str(p.digit) if p.confidence >= NO_GUESS_BELOW else "?" for p in predictions)
+    # Digits are read independently, so the chance that the whole number is right is the product.
+    confidence = float(np.prod([p.confidence for p in predictions]))
+    unsure = [i for i, p in enumerate(predictions) if p.confidence < UNSURE_BELOW]
+    headline, seen = st.columns([3, 2], vertical_alignment="center", wrap=False)
+    with headline, st.container(key=f"answer-{key}"):
+        st.metric(
+            "Prediction",
+            number,
+            delta=f"unsure ({confidence:.0%})" if unsure else f"{confidence:.0%} sure",
+            delta_color="orange" if unsure else "green",
+            delta_arrow="off",
+        )
+    if len(predictions) == 1:
+        with seen:
+            st.image(
+                upscale(predictions[0].model_input, 4),
+                caption="what the model saw",
+                output_format="PNG",  # lossless: JPEG would smear the crisp pixels
+            )
+    if unsure:
+        st.warning(unsure_message(predictions, unsure), icon=":material/help:")
+    if len(predictions) == 1:
+        st.altair_chart(probability_chart(predictions[0], 160, compact=False), width="stretch")
+        return
+    per_row = min(len(predictions), 3)
+    for row in range(0, len(predictions), per_row):
+        row_of = predictions[row : row + per_row]
+        for column, p in zip(st.columns(per_row), row_of, strict=False):
+            with column:
+                caption = f"{p.digit} · {p.confidence:.0%}"
+                st.image(upscale(p.model_input, 3), caption=caption, output_format="PNG")
+                st.altair_chart(probability_chart(p, 90, compact=True), width="stretch")
+
+
+def unsure_message(predictions: list[Prediction], unsure: list[int]) -> str:
+    """Name the two best candidates for each digit the model is unsure of."""
+
+    def candidates(p: Prediction, joiner: str) -> str:
+        second = p.runner_up
+        return (
+            f"{a_digit(p.digit)} ({p.confidence:.0%}) {joiner} {a_digit(second)} "
+            f"({p.probabilities[second]:.0%})"
+        )
+
+    if len(predictions) == 1:
+        p = predictions[0]
+        if p.confidence < NO_GUESS_BELOW:
+            return f"This does not look like a digit. The closest are {candidates(p, 'and')}."
+        return (
+            f"Not sure: it looks most like {candidates(p, 'or')}. "
+            "Try writing it bigger and clearer."
+        )
+    lines = [f"- digit {i + 1} could be {candidates(predictions[i], 'or')}" for i in unsure]
+    return "Not sure about every digit:\n" + "\n".join(lines)
+
+
+def a_digit(digit: int) -> str:
+    return f"{'an' if digit == 8 else 'a'} **{digit}**"
+
+
+def upscale(model_input: np.ndarray, zoom: int) -> np.ndarray:
+    """(28, 28) float32 in [0, 1] -> (28*zoom, 28*zoom) uint8, nearest neighbour: crisp pixels."""
+    pixels = np.rint(model_input * 255).astype(np.uint8)
+    return pixels.repeat(zoom, axis=0).repeat(zoom, axis=1)
+
+
+def probability_chart(p: Prediction, height: int, compact: bool) -> alt.Chart:
+    """Bars for digits 0-9, the winner in the theme colour; the likely ones labelled."""
+    rows = [
+        {"digit": str(d), "probability": float(q), "winner": d == p.digit}
+        for d, q in enumerate(p.probabilities)
+    ]
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("digit:O", title=None, axis=alt.Axis(labelAngle=0, labelOverlap=False)),
+        y=alt.Y(
+            "probability:Q",
+            title=None,
+            scale=alt.Scale(domain=[0, 1.15]),  # headroom for the label over a 100% bar
+            axis=None if compact else alt.Axis(format="%", values=[0, 0.5, 1]),
+        ),
+        tooltip=[alt.Tooltip("digit:O"), alt.Tooltip("probability:Q", format=".1%")],
+    )
+    bars = base.mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(
+        color=alt.condition("datum.winner", alt.value(WINNER_COLOUR), alt.value(OTHER_COLOUR))
+    )
+    if compact:
+        return bars.properties(height=height)
+    labels = (
+        base.mark_text(dy=-8, fontSize=12)
+        .encode(text=alt.Text("probability:Q", format=".0%"))
+        .transform_filter("datum.probability >= 0.02")
+    )
+    return (bars + labels).properties(height=height)
+
+
+# --- the model -----------------------------------------------------------------------------------
+
+
+def model_section(recognizer: Recognizer):
+    """Test scores, confusion matrix, learning curves and misread digits: train_cnn.py's files."""
+    meta = recognizer.metadata
+    test = meta.get("test")
+    if not test:
+        st.info(f"No test scores are stored beside {recognizer.path.name}.")
+        return
+    training = meta.get("training", {})
+    # A wrapping row: three across on a desktop, two then one on a phone instead of a tall stack.
+    with st.container(horizontal=True, gap="large"):
+        st.metric("Test accuracy", f"{test['accuracy']:.2%}", width="content")
+        st.metric("Weighted F1", f"{test['weighted_f1']:.4f}", width="content")
+        st.metric(
+            "Misread",
+            f"{test.get('errors', 0)} of {test.get('count', 0):,}",
+            help="test digits the model gets wrong",
+            width="content",
+        )
+    st.caption(about_model(meta, recognizer))
+
+    st.subheader("Per digit")
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(
+        per_class_rows(test),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "precision": percent,
+            "recall": percent,
+            "f1": st.column_config.NumberColumn("F1", format="percent"),
+            "support": st.column_config.NumberColumn("test digits"),
+        },
+    )
+
+    stem = recognizer.path.with_suffix("")
+    st.subheader("Confusion matrix")
+    matrix, pairs = st.columns([3, 2], gap="medium")
+    with matrix:
+        show_picture(
+            Path(f"{stem}_confusion.png"), "rows: true digit, columns: what the model read"
+        )
+    with pairs:
+        if test.get("most_confused"):
+            st.markdown("**Most often confused**")
+            st.markdown(
+                "\n".join(
+                    f"- a {c['true']} read as {c['predicted']}: {c['count']}×"
+                    for c in test["most_confused"]
+                )
+            )
+    st.subheader("Learning curves")
+    epochs = (
+        f"{training.get('epochs_run', '?')} epochs; "
+        f"the weights of the best, epoch {training.get('best_epoch', '?')}, were kept"
+    )
+    show_picture(Path(f"{stem}_learning_curves.png"), epochs)
+    st.subheader("Misread test digits")
+    show_picture(Path(f"{stem}_misread.png"), "true → read, with the model's confidence")
+
+
+def about_model(meta: dict, recognizer: Recognizer) -> str:
+    runtime = {"litert": "LiteRT", "keras": "Keras"}.get(recognizer.backend, recognizer.backend)
+    parts = [f"`{recognizer.path.name}`, run with {runtime}"]
+    if meta.get("parameters"):
+        parts.append(f"{meta['parameters']:,} parameters")
+    data = meta.get("data", {})
+    if data.get("train_digits"):
+        parts.append(f"trained on {data['train_digits']:,} digits")
+    seconds = meta.get("training", {}).get("seconds")
+    if seconds:
+        parts.append(f"in {seconds / 60:.0f} min" if seconds >= 120 else f"in {seconds} s")
+    if meta.get("trained"):
+        parts.append(datetime.fromisoformat(meta["trained"]).strftime("on %d %B %Y"))
+    return ", ".join(parts) + "."
+
+
+def per_class_rows(test: dict) -> list[dict]:
+    return [
+        {"digit": digit, **{k: scores[k] for k in ("precision", "recall", "f1", "support")}}
+        for digit, scores in sorted(test["per_class"].items())
+    ]
+
+
+def show_picture(path: Path, caption: str):
+    if path.is_file():
+        st.image(str(path), caption=caption, width="stretch")
+    else:
+        st.caption(f"{path.name} not found: `python train_cnn.py` writes it beside the model.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""streamlit_app.py in headless Chromium: drawing with a mouse and a finger, clearing, uploading.
+
+The app runs with `streamlit run` on a free port; each test opens its own page (its own Streamlit
+session). Digits are drawn as strokes at different places and sizes (tests/browser_support.py)
+and the "Prediction" metric must read them within ANSWER_WITHIN seconds of the last mouse-up.
+
+    pytest -m browser tests/test_browser.py -s      # -s prints the answer times
+
+Skipped only where Chromium is missing outside CI; in CI (CI=1) a missing Chromium fails.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from browser_support import (
+    CANVAS,
+    CHROMIUM,
+    STROKES,
+    app_server,
+    canvas_box,
+    clear,
+    draw,
+    launch_chromium,
+    open_app,
+    place,
+    prediction,
+    scroll_offsets,
+    touch_draw,
+    wait_for_prediction,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason=f"{CHROMIUM} not found (apt-get install -y chromium)",
+    ),
+]
+
+ANSWER_WITHIN = 3.0  # seconds from mouse-up to the right answer on the page (2 CPU cores)
+PAGE_READY_WITHIN = 15.0  # seconds from opening the page to a drawing pad ready for strokes
+SAMPLE = Path(__file__).resolve().parent / "data" / "mnist_sample.npz"
+
+# digit, left, top, height on the 280x280 pad: big and small, centred and in corners.
+DRAWN = [
+    (0, 70, 30, 220),
+    (1, 20, 15, 100),
+    (2, 120, 120, 140),
+    (3, 90, 40, 200),
+    (4, 25, 60, 180),
+    (5, 150, 50, 170),
+    (6, 110, 100, 110),
+    (7, 50, 20, 240),
+    (8, 80, 35, 210),
+    (9, 20, 150, 115),
+]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with app_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def desktop(browser, app_url):
+    """One desktop page shared by the drawing tests, which clear the pad before each digit."""
+    started = time.monotonic()
+    page = open_app(browser, app_url)
+    page.ready_seconds = time.monotonic() - started
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def phone(browser, app_url):
+    page = open_app(browser, app_url, phone=True)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def answer_times():
+    times = {}
+    yield times
+    if times:
+        listed = "  ".join(f"{name} {seconds:.2f}s" for name, seconds in times.items())
+        print(f"\nanswer after mouse-up: {listed}  (slowest {max(times.values()):.2f}s)")
+
+
+def fresh_pad(page):
+    """Start from an empty pad, whatever the test before left on it."""
+    clear(page)
+
+
+# --- drawing with a mouse -----------------------------------------------------------------------
+
+
+def test_page_ready_quickly(desktop):
+    assert desktop.ready_seconds < PAGE_READY_WITHIN
+
+
+def test_empty_pad_shows_prompt_not_digit(desktop):
+    fresh_pad(desktop)
+    assert prediction(desktop) is None
+    assert desktop.get_by_text("Draw a digit in the black box").is_visible()
+
+
+@pytest.mark.parametrize(
+    "digit, left, top, height", DRAWN, ids=[f"{d}-at-{x},{y}-{h}px" for d, x, y, h in DRAWN]
+)
+def test_drawn_digit_read_within_3s(desktop, answer_times, digit, left, top, height):
+    fresh_pad(desktop)
+    draw(desktop, place(STROKES[digit], left, top, height))
+    answer_times[str(digit)] = wait_for_prediction(desktop, str(digit), ANSWER_WITHIN)
+
+
+@pytest.mark.parametrize(
+    "digits", [(4, 2), (1, 7), (3, 0, 5)], ids=lambda digits: "".join(map(str, digits))
+)
+def test_digits_side_by_side_read_as_number(desktop, answer_times, digits):
+    from playwright.sync_api import expect
+
+    fresh_pad(desktop)
+    width = 270 / len(digits)
+    strokes = []
+    for i, digit in enumerate(digits):
+        height = min(150, width / 0.65 * 0.8)
+        strokes += place(STROKES[digit], 8 + i * width, 60, height)
+    draw(desktop, strokes)
+    number = "".join(map(str, digits))
+    answer_times[number] = wait_for_prediction(desktop, number, ANSWER_WITHIN)
+    # One small chart per digit; Vega draws them a moment after the number appears.
+    charts = desktop.locator('[data-testid="stVegaLiteChart"]').filter(visible=True)
+    expect(charts).to_have_count(len(digits))
+
+
+def test_clear_empties_pad_and_answer(desktop):
+    fresh_pad(desktop)
+    draw(desktop, place(STROKES[7], 60, 30, 200))
+    wait_for_prediction(desktop, "7", ANSWER_WITHIN)
+    clear(desktop)
+    assert prediction(desktop) is None
+    assert desktop.get_by_text("Draw a digit in the black box").is_visible()
+
+
+def test_thin_pen_still_reads_and_keeps_drawing(desktop):
+    fresh_pad(desktop)
+    pen = desktop.get_by_role("slider", name="Pen width")
+    pen.focus()
+    for _ in range(12):  # 18 -> 6 px, the thinnest
+        pen.press("ArrowLeft")
+    desktop.wait_for_timeout(500)
+    draw(desktop, place(STROKES[3], 80, 30, 210))
+    wait_for_prediction(desktop, "3", ANSWER_WITHIN)
+    for _ in range(12):  # changing the pen must not wipe what is drawn
+        pen.press("ArrowRight")
+    desktop.wait_for_timeout(1000)
+    assert prediction(desktop) == "3"
+
+
+def test_two_people_drawing_at_once_get_their_own_answers(desktop, browser, app_url):
+    other = open_app(browser, app_url)
+    try:
+        fresh_pad(desktop)
+        # The second drawing goes in while the server still answers the first.
+        draw(desktop, place(STROKES[1], 100, 30, 200))
+        draw(other, place(STROKES[7], 60, 30, 200))
+        wait_for_prediction(desktop, "1", ANSWER_WITHIN)
+        wait_for_prediction(other, "7", ANSWER_WITHIN)
+    finally:
+        other.context.close()
+
+
+# --- drawing with a finger ----------------------------------------------------------------------
+
+
+def test_phone_finger_draws_without_scrolling_page(phone):
+    assert phone.locator(CANVAS).evaluate("e => getComputedStyle(e).touchAction") == "none"
+    touch_draw(phone, place(STROKES[7], 15, 30, 200))
+    wait_for_prediction(phone, "7", ANSWER_WITHIN)
+    # With the answer shown the page is taller than the phone: a swipe could now scroll it.
+    scrollable = phone.evaluate(
+        "() => [...document.querySelectorAll('*')].some(e => e.scrollHeight > e.clientHeight + 50"
+        " && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))"
+    )
+    assert scrollable
+    # A 1 drawn bottom to top beside the 7: the very swipe that scrolls a page.
+    one = [[(x, 1.0 - y) for x, y in stroke[::-1]] for stroke in STROKES[1]]
+    touch_draw(phone, place(one, 190, 60, 160))
+    wait_for_prediction(phone, "71", ANSWER_WITHIN)
+    assert max(scroll_offsets(phone)) == 0, "drawing scrolled the page"
+    box = canvas_box(phone)
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844  # the pad is on screen
+
+
+# --- upload -------------------------------------------------------------------------------------
+
+
+def test_upload_png_of_mnist_digit(browser, app_url, tmp_path):
+    from PIL import Image
+
+    with np.load(SAMPLE) as data:
+        digit, label = data["x_test"][1], int(data["y_test"][1])
+    path = tmp_path / "digit_on_paper.png"
+    Image.fromarray(255 - digit).resize((224, 224), Image.BILINEAR).save(path)  # dark on light
+    page = open_app(browser, app_url)
+    try:
+        page.get_by_role("tab", name="Upload").click()
+        page.locator('input[type="file"]').set_input_files(path)
+        wait_for_prediction(page, str(label), timeout=10)
+        assert page.get_by_text("digit_on_paper.png").first.is_visible()
+        assert page.get_by_text("what the model saw").is_visible()
+    finally:
+        page.context.close()
+
+
+def test_upload_unreadable_file_shows_error(browser, app_url, tmp_path):
+    path = tmp_path / "not_really.png"
+    path.write_bytes(b"this is a text file, not a picture")
+    page = open_app(browser, app_url)
+    try:
+        page.get_by_role("tab", name="Upload").click()
+        page.locator('input[type="file"]').set_input_files(path)
+        error = page.locator('[data-testid="stAlertContentError"]')
+        error.wait_for(state="visible", timeout=10_000)
+        assert "cannot be read" in error.inner_text()
+        assert page.locator('[data-testid="stException"]').count() == 0  # no traceback
+    finally:
+        page.context.close()
