@@ -51,7 +51,7 @@ OUT = "models/digit_cnn.h5"
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
     for name, value in list(globals().items()):
         if name.isupper() and isinstance(value, (int, float, str)):
             flag = "--" + name.lower().replace("_", "-")

@@ -22,7 +22,9 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".ti
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m digitrec", description="Recognise handwritten digits in images."
+        prog="python -m digitrec",
+        description="Recognise handwritten digits in images.",
+        allow_abbrev=False,  # a mistyped option is an error, not a guess
     )
     commands = parser.add_subparsers(dest="command", required=True)
 

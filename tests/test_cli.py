@@ -113,8 +113,9 @@ def test_predict_digits_reads_a_number(capsys, tmp_path, sample):
         ([], "the following arguments are required"),
         (["predict"], "required: PATH"),
         (["predict", "--bogus", "x.png"], "unrecognized arguments"),
+        (["predict", "--jso", "x.png"], "unrecognized arguments"),
     ],
-    ids=["no-command", "no-path", "unknown-option"],
+    ids=["no-command", "no-path", "unknown-option", "abbreviated-option"],
 )
 def test_usage_errors_exit_two(capsys, args, message):
     with pytest.raises(SystemExit) as caught:
