@@ -6,6 +6,8 @@ small `ai-edge-litert` runtime (no TensorFlow import: ~0.1 ms a digit instead of
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,10 @@ def export_tflite(model, path: Path) -> Path:
     import tensorflow as tf
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    Path(path).write_bytes(converter.convert())
+    # The converter prints every tensor of the exported graph (hundreds of lines) to stdout.
+    with contextlib.redirect_stdout(io.StringIO()):
+        flat = converter.convert()
+    Path(path).write_bytes(flat)
     return Path(path)
 
 
