@@ -40,10 +40,70 @@ log = logging.getLogger(__name__)
 
 # Streamlit's default top padding (6rem) would push the drawing pad below the fold on a phone.
 # The answer is the point of the page: its number is set larger than Streamlit's other metrics.
+# On a touch screen PAD_TOOLBAR_JS pins the pad's toolbar above it: room is made for it there,
+# so that it does not cover the tabs. The script's own element is hidden: it would add a gap.
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 [class*="st-key-answer"] [data-testid="stMetricValue"] { font-size: 3.6rem; line-height: 1.1; }
+@media (hover: none), (pointer: coarse) { [class*="st-key-canvas-"] { margin-top: 2rem; } }
+[data-testid="stElementContainer"]:has(script#digitrec-pad-toolbar-js) { display: none; }
 </style>"""
+
+# The canvas' toolbar (undo, redo, edit, reset) is invisible until the pad is hovered, and while
+# invisible it hangs 1rem into the pad's top right corner: touch screens never hover, so a finger
+# stroke starting there lands on its hidden buttons and is not drawn. Its styles live in the
+# component's shadow root, which PAGE_CSS cannot reach, so this script adds a <style> to every
+# shadow root holding a pad (once each: "Clear" mounts a new one, hence the observer, installed
+# once per page although st.html runs on every rerun). Hidden, the toolbar takes no pointer
+# events; on a touch screen it stays visible above the pad, where only its buttons take touches
+# (the toolbar's transparent padding reaches 0.25rem into the pad). A mouse still sees it appear
+# on hover, as before.
+PAD_TOOLBAR_CSS = """
+.dc-toolbar { pointer-events: none; }
+.dc-root:hover > .dc-toolbar, .dc-toolbar:focus-within, .dc-toolbar[data-pinned=true] {
+  pointer-events: auto;
+}
+@media (hover: none), (pointer: coarse) {
+  .dc-toolbar { opacity: 1 !important; top: -2.65rem !important; transition: none !important;
+                pointer-events: none !important; }
+  .dc-toolbar-card { pointer-events: auto; }
+}"""
+PAD_TOOLBAR_JS = (
+    """<script id="digitrec-pad-toolbar-js">
+(() => {
+  if (window.digitrecPadToolbarFix) return;
+  window.digitrecPadToolbarFix = true;
+  const css = `"""
+    + PAD_TOOLBAR_CSS
+    + """`;
+  const watched = new WeakSet();
+  let pending = false;
+  const observer = new MutationObserver(() => {
+    if (!pending) { pending = true; requestAnimationFrame(patch); }
+  });
+  function patch() {
+    pending = false;
+    for (const host of document.querySelectorAll("*")) {
+      const root = host.shadowRoot;
+      if (!root) continue;
+      // A new shadow root may get its pad a moment later: watch inside it too.
+      if (!watched.has(root)) {
+        watched.add(root);
+        observer.observe(root, {childList: true, subtree: true});
+      }
+      if (root.querySelector(".dc-root") && !root.getElementById("digitrec-pad-toolbar")) {
+        const style = document.createElement("style");
+        style.id = "digitrec-pad-toolbar";
+        style.textContent = css;
+        root.appendChild(style);
+      }
+    }
+  }
+  observer.observe(document.body, {childList: true, subtree: true});
+  patch();
+})();
+</script>"""
+)
 
 
 def main():
@@ -51,6 +111,7 @@ def main():
     st.title(":material/draw: digitrec")
     st.caption("Draw a digit, or a whole number, and a small CNN trained on MNIST reads it.")
     st.html(PAGE_CSS)
+    st.html(PAD_TOOLBAR_JS, unsafe_allow_javascript=True)
     recognizer = load_recognizer_or_stop()
     draw_tab, upload_tab, model_tab = st.tabs(
         [":material/edit: Draw", ":material/photo_camera: Upload", ":material/insights: The model"]
@@ -120,7 +181,7 @@ def canvas_ui() -> np.ndarray | None:
         drawing_mode="freedraw",
         return_image_data=True,  # 0.13 sends pixels only when asked
         # A new key mounts a fresh, empty canvas: that is how "Clear" works, and it needs no
-        # hover (the canvas' own toolbar only appears on hover, so phones never see its trash).
+        # hover (the canvas' own toolbar only appears on hover, or pinned by PAD_TOOLBAR_JS).
         key=f"canvas-{st.session_state.get('canvas_generation', 0)}",
     )
     slider, clear = st.columns([3, 1], vertical_alignment="bottom", wrap=False)

@@ -35,6 +35,9 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # Fabric's event layer, inside the component's shadow root (Playwright's CSS locators pierce it).
 CANVAS = "canvas.upper-canvas"
+# The canvas' own toolbar (undo, redo, edit, reset), in the same shadow root, and its buttons' card.
+TOOLBAR = ".dc-toolbar"
+TOOLBAR_CARD = ".dc-toolbar-card"
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -171,8 +174,8 @@ def place(strokes, left: float, top: float, height: float, aspect: float = 0.65)
 def draw(page, strokes, steps: int = 4):
     """Draw strokes (canvas pixels) with the mouse. Returns the time of the last mouse-up."""
     box = canvas_box(page)
-    # Hover first, as a hand does: the canvas' toolbar slides up out of the pad on hover, and
-    # until it has, its (invisible) buttons cover the pad's top right corner.
+    # Hover first, as a hand does: the canvas' toolbar slides up out of the pad on hover (the
+    # app keeps it from taking clicks while hidden, but a mouse user sees it appear first).
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_timeout(350)
     for stroke in strokes:
@@ -275,7 +278,7 @@ def take_screenshots(out_dir: Path, url: str | None = None, model_tab: bool = Fa
             pen = touch_draw if phone else draw
             pen(page, place(STROKES[digit], 75, 30, 215))
             wait_for_prediction(page, str(digit), timeout=10)
-            page.mouse.move(1, 1)  # hide the pad's hover toolbar
+            page.mouse.move(1, 1)  # hide the pad's hover toolbar (on a phone it stays, pinned)
             page.wait_for_timeout(1000)  # let the chart finish drawing
             shots.append(out_dir / f"screenshot_{name}.png")
             page.screenshot(path=shots[-1])

@@ -21,6 +21,8 @@ from browser_support import (
     CANVAS,
     CHROMIUM,
     STROKES,
+    TOOLBAR,
+    TOOLBAR_CARD,
     app_server,
     canvas_box,
     clear,
@@ -187,6 +189,31 @@ def test_two_people_drawing_at_once_get_their_own_answers(desktop, browser, app_
         other.context.close()
 
 
+def test_hover_toolbar_appears_and_its_reset_works(desktop):
+    fresh_pad(desktop)
+    draw(desktop, place(STROKES[1], 100, 30, 200))
+    wait_for_prediction(desktop, "1", ANSWER_WITHIN)
+    toolbar = desktop.locator(TOOLBAR)
+    desktop.mouse.move(1, 1)
+    desktop.wait_for_timeout(300)
+    assert toolbar.evaluate("e => getComputedStyle(e).opacity") == "0"
+    box = canvas_box(desktop)
+    desktop.mouse.move(box["x"] + 140, box["y"] + 140)  # hover the pad: the toolbar comes up
+    desktop.wait_for_timeout(400)
+    assert toolbar.evaluate("e => getComputedStyle(e).opacity") == "1"
+    assert desktop.locator(TOOLBAR_CARD).bounding_box()["y"] < box["y"]  # above the pad
+    # A hand moves to the button through every pixel: the toolbar must not vanish on the way.
+    reset = desktop.get_by_role("button", name="Reset canvas & history")
+    target = reset.bounding_box()
+    desktop.mouse.move(target["x"] + 10, target["y"] + 10, steps=40)
+    desktop.mouse.down()
+    desktop.mouse.up()
+    deadline = time.monotonic() + ANSWER_WITHIN
+    while prediction(desktop) is not None:
+        assert time.monotonic() < deadline, "the toolbar's reset left the prediction"
+        desktop.wait_for_timeout(50)
+
+
 # --- drawing with a finger ----------------------------------------------------------------------
 
 
@@ -207,6 +234,23 @@ def test_phone_finger_draws_without_scrolling_page(phone):
     assert max(scroll_offsets(phone)) == 0, "drawing scrolled the page"
     box = canvas_box(phone)
     assert box["y"] >= 0 and box["y"] + box["height"] <= 844  # the pad is on screen
+
+
+def test_phone_stroke_from_pad_top_right_corner_draws(phone):
+    """The canvas' toolbar hides in the pad's top right corner until hovered, and a finger never
+    hovers: the app pins it visibly above the pad, so a stroke starting in that corner draws."""
+    tabs = phone.get_by_role("tablist").bounding_box()
+    for pad in ("first pad", "new pad after Clear"):
+        box = canvas_box(phone)
+        bar = phone.locator(TOOLBAR_CARD).bounding_box()
+        assert phone.locator(TOOLBAR).evaluate("e => getComputedStyle(e).opacity") == "1", pad
+        assert tabs["y"] + tabs["height"] <= bar["y"], f"{pad}: the toolbar covers the tabs"
+        assert bar["y"] + bar["height"] <= box["y"], f"{pad}: the toolbar covers the pad"
+        # A 1 down the pad's right edge, starting 8 px below its top: where the toolbar hid.
+        touch_draw(phone, [[(250, 8), (250, 270)]])
+        wait_for_prediction(phone, "1", ANSWER_WITHIN)
+        assert max(scroll_offsets(phone)) == 0, f"{pad}: drawing scrolled the page"
+        clear(phone)
 
 
 # --- upload -------------------------------------------------------------------------------------
