@@ -18,6 +18,7 @@ import numpy as np
 import streamlit as st
 
 from digitrec import ImageError, ModelError, Prediction, Recognizer, read_image
+from digitrec.inference import model_files
 
 # Below this confidence the page says it is unsure and names the two best candidates: a scribble,
 # a letter or a digit drawn half-way still gets a softmax winner, often at 30-50%, and showing it
@@ -404,13 +405,11 @@ def model_section(recognizer: Recognizer):
         },
     )
 
-    stem = recognizer.path.with_suffix("")
+    files = model_files(recognizer.path)
     st.subheader("Confusion matrix")
     matrix, pairs = st.columns([3, 2], gap="medium")
     with matrix:
-        show_picture(
-            Path(f"{stem}_confusion.png"), "rows: true digit, columns: what the model read"
-        )
+        show_picture(files["confusion"], "rows: true digit, columns: what the model read")
     with pairs:
         if test.get("most_confused"):
             st.markdown("**Most often confused**")
@@ -425,9 +424,9 @@ def model_section(recognizer: Recognizer):
         f"{training.get('epochs_run', '?')} epochs; "
         f"the weights of the best, epoch {training.get('best_epoch', '?')}, were kept"
     )
-    show_picture(Path(f"{stem}_learning_curves.png"), epochs)
+    show_picture(files["learning_curves"], epochs)
     st.subheader("Misread test digits")
-    show_picture(Path(f"{stem}_misread.png"), "true → read, with the model's confidence")
+    show_picture(files["misread"], "true → read, with the model's confidence")
 
 
 def about_model(meta: dict, recognizer: Recognizer) -> str:

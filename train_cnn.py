@@ -30,7 +30,7 @@ from digitrec import contract, evaluate
 from digitrec.augment import make_augmenter, make_scribbles
 from digitrec.data import DataError, load_mnist
 from digitrec.export import agreement, export_tflite
-from digitrec.inference import LiteRunner
+from digitrec.inference import LiteRunner, model_files
 from digitrec.model import build_model
 from digitrec.preprocess import to_model_input
 
@@ -97,7 +97,6 @@ def main(argv=None):
     print(f"training on {'GPU: ' + gpus[0].name if gpus else 'CPU'}", flush=True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    stem = out.with_suffix("")
 
     # --- data ----------------------------------------------------------------------------------
     try:
@@ -176,7 +175,8 @@ def main(argv=None):
 
     # --- save -----------------------------------------------------------------------------------
     model.save(out)  # Keras 3 warns that .h5 is a legacy format; it is the format asked for
-    lite_path = export_tflite(model, stem.with_suffix(".tflite"))
+    files = model_files(out)
+    lite_path = export_tflite(model, files["tflite"])
     lite = LiteRunner(lite_path)
     lite_probabilities = np.concatenate(
         [lite(x_test_f[i : i + 512]) for i in range(0, len(x_test_f), 512)]
@@ -188,9 +188,9 @@ def main(argv=None):
     )
 
     cases = evaluate.misread(probabilities, y_test)
-    evaluate.plot_learning_curves(history, Path(f"{stem}_learning_curves.png"))
-    evaluate.plot_confusion(report, Path(f"{stem}_confusion.png"))
-    evaluate.plot_misread(x_test_f, cases, Path(f"{stem}_misread.png"))
+    evaluate.plot_learning_curves(history, files["learning_curves"])
+    evaluate.plot_confusion(report, files["confusion"])
+    evaluate.plot_misread(x_test_f, cases, files["misread"])
     metadata = {
         "model": out.name,
         "tflite": lite_path.name,
@@ -220,7 +220,7 @@ def main(argv=None):
         "misread": cases,
         "input_contract": contract.as_dict(),
     }
-    out.with_suffix(".json").write_text(json.dumps(metadata, indent=1))
+    files["metadata"].write_text(json.dumps(metadata, indent=1))
     print(f"saved {out} and its .tflite, .json and plots in {time.time() - started:.0f}s")
     print(f"test accuracy {report['accuracy']:.4f}")
 

@@ -142,7 +142,8 @@ class Recognizer:
         path = Path(path or os.environ.get("DIGITREC_MODEL") or DEFAULT_MODEL).expanduser()
         if path.suffix not in (".h5", ".keras", ".tflite"):
             raise ModelError(f"{path}: expected a .h5, .keras or .tflite model file")
-        h5, lite = path.with_suffix(".h5"), path.with_suffix(".tflite")
+        files = model_files(path)
+        h5, lite = files["keras"], files["tflite"]
         if not path.is_file():
             raise ModelError(f"model file not found: {path} (train one with: python train_cnn.py)")
         metadata = read_metadata(path)
@@ -239,9 +240,23 @@ def _prepare(images: list) -> list:
         return list(pool.map(prepare, images))
 
 
+def model_files(path: str | Path) -> dict[str, Path]:
+    """Every file that travels with a model, by role: what train_cnn.py writes beside it."""
+    path = Path(path)
+    stem = path.with_suffix("")
+    return {
+        "keras": path.with_suffix(".h5"),
+        "tflite": path.with_suffix(".tflite"),
+        "metadata": path.with_suffix(".json"),
+        "learning_curves": stem.parent / f"{stem.name}_learning_curves.png",
+        "confusion": stem.parent / f"{stem.name}_confusion.png",
+        "misread": stem.parent / f"{stem.name}_misread.png",
+    }
+
+
 def read_metadata(path: Path) -> dict:
     """The metadata JSON beside a model, checked against this code's input contract."""
-    meta_path = Path(path).with_suffix(".json")
+    meta_path = model_files(path)["metadata"]
     if not meta_path.is_file():
         warnings.warn(
             f"{meta_path.name} not found: assuming the model follows the input contract",

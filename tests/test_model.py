@@ -9,22 +9,16 @@ import pytest
 
 from digitrec import synthetic, to_model_input
 from digitrec.augment import draw_scribble
-from digitrec.inference import DEFAULT_MODEL
+from digitrec.inference import DEFAULT_MODEL, model_files
 
 METADATA = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
 
 
 def test_shipped_files_are_all_there():
-    stem = DEFAULT_MODEL.with_suffix("")
-    for suffix in (
-        ".h5",
-        ".tflite",
-        ".json",
-        "_learning_curves.png",
-        "_confusion.png",
-        "_misread.png",
-    ):
-        assert (stem.parent / (stem.name + suffix)).is_file(), suffix
+    files = model_files(DEFAULT_MODEL)
+    assert set(files) == {"keras", "tflite", "metadata", "learning_curves", "confusion", "misread"}
+    for role, path in files.items():
+        assert path.is_file(), role
 
 
 def test_metadata_reports_the_promised_accuracy():

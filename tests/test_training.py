@@ -11,6 +11,7 @@ from conftest import ROOT, SAMPLE
 
 sys.path.insert(0, str(ROOT))
 import train_cnn  # noqa: E402
+from digitrec.inference import model_files  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -23,16 +24,10 @@ def trained(tmp_path_factory):
 
 
 def test_training_writes_every_artefact(trained):
-    stem = trained.with_suffix("")
-    for suffix in (
-        ".h5",
-        ".tflite",
-        ".json",
-        "_learning_curves.png",
-        "_confusion.png",
-        "_misread.png",
-    ):
-        assert (stem.parent / (stem.name + suffix)).is_file(), suffix
+    files = model_files(trained)
+    assert set(files) == {"keras", "tflite", "metadata", "learning_curves", "confusion", "misread"}
+    for role, path in files.items():
+        assert path.is_file(), role
 
 
 def test_training_metadata_describes_the_run(trained):
