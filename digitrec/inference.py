@@ -84,7 +84,10 @@ class LiteRunner:
         from ai_edge_litert.interpreter import Interpreter
 
         with _quiet_stderr():  # the runtime announces its CPU delegate on stderr
-            self.interpreter = Interpreter(model_path=str(path), num_threads=1)
+            # Two threads halve both a single digit's time and a batch's on 2 cores (measured:
+            # 0.17 vs 0.32 ms, 5.9k vs 3.0k digits/s); more than 4 buys nothing for this model.
+            threads = min(4, os.cpu_count() or 1)
+            self.interpreter = Interpreter(model_path=str(path), num_threads=threads)
             self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]["index"]
         self.output = self.interpreter.get_output_details()[0]["index"]
