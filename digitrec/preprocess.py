@@ -238,9 +238,9 @@ def _even_out_background(ink: np.ndarray) -> np.ndarray:
     """Subtract the background (paper tint, shadows, light falling off across a photo).
 
     A clean background (a canvas, a good scan) is just subtracted as one level. An uneven one
-    is estimated by a grey opening with a window wider than the strokes, so that strokes are
-    never taken for background; the stroke width comes from a local threshold, which a shadow
-    cannot fool the way a global one is fooled. Worked at quarter size for speed.
+    is estimated by a grey opening with a window just wider than the strokes, so that strokes
+    are never taken for background; the stroke width is measured after a first, coarser pass.
+    Worked at quarter size for speed.
     """
     height, width = ink.shape
     if min(height, width) < 16:  # too small to have a background worth modelling
