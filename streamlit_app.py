@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 [class*="st-key-answer"] [data-testid="stMetricValue"] { font-size: 3.6rem; line-height: 1.1; }
-@media (hover: none), (pointer: coarse) { [class*="st-key-canvas-"] { margin-top: 2rem; } }
+[class*="st-key-canvas-"] { margin-top: 2rem; }  /* room for the pad's toolbar above it */
 [data-testid="stElementContainer"]:has(script#digitrec-pad-toolbar-js) { display: none; }
 </style>"""
 
@@ -392,7 +392,7 @@ def model_section(recognizer: Recognizer):
     st.caption(about_model(meta, recognizer))
 
     st.subheader("Per digit")
-    percent = st.column_config.NumberColumn(format="percent")
+    percent = st.column_config.NumberColumn(format="%.2f%%")  # per_class_rows gives percents
     st.dataframe(
         per_class_rows(test),
         hide_index=True,
@@ -400,7 +400,7 @@ def model_section(recognizer: Recognizer):
         column_config={
             "precision": percent,
             "recall": percent,
-            "f1": st.column_config.NumberColumn("F1", format="percent"),
+            "f1": st.column_config.NumberColumn("F1", format="%.2f%%"),
             "support": st.column_config.NumberColumn("test digits"),
         },
     )
@@ -446,8 +446,13 @@ def about_model(meta: dict, recognizer: Recognizer) -> str:
 
 
 def per_class_rows(test: dict) -> list[dict]:
+    """One row per digit; scores in percent, so that every cell shows two decimals."""
     return [
-        {"digit": digit, **{k: scores[k] for k in ("precision", "recall", "f1", "support")}}
+        {
+            "digit": digit,
+            **{k: round(100 * scores[k], 2) for k in ("precision", "recall", "f1")},
+            "support": scores["support"],
+        }
         for digit, scores in sorted(test["per_class"].items())
     ]
 

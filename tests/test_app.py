@@ -341,6 +341,8 @@ def test_model_tab_shows_scores_from_metadata():
     table = model_tab.dataframe[0].value
     assert list(table["digit"]) == [str(d) for d in range(10)]
     assert list(table.columns) == ["digit", "precision", "recall", "f1", "support"]
+    zero = meta["test"]["per_class"]["0"]
+    assert table["recall"][0] == round(100 * zero["recall"], 2)  # shown as a percent
     assert len(model_tab.get("image")) == 3  # confusion matrix, learning curves, misread digits
     assert not [c for c in model_tab.caption if "not found" in c.value]
 
