@@ -354,9 +354,10 @@ def split_digits(mask: np.ndarray) -> list[np.ndarray]:
         else:
             groups.append([left, right, members])
 
-    def height(group):
-        rows = np.nonzero(np.isin(labels, group[2]).any(axis=1))[0]
-        return rows[-1] - rows[0] + 1
+    def height(group):  # from the strokes' bounding boxes: no pass over the image
+        members = stats[group[2]]
+        top = members[:, cv2.CC_STAT_TOP]
+        return (top + members[:, cv2.CC_STAT_HEIGHT]).max() - top.min()
 
     heights = [height(g) for g in groups]
     while len(groups) > 1 and min(heights) < 0.45 * max(heights):
