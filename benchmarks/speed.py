@@ -32,13 +32,11 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from importlib import metadata
 from pathlib import Path
 
@@ -61,8 +59,6 @@ TARGETS = {
 }
 FULL = {"reps": 1000, "keras_reps": 200, "cold_runs": 5, "images": 10_000, "app_digits": 100}
 QUICK = {"reps": 100, "keras_reps": 20, "cold_runs": 1, "images": 1000, "app_digits": 20}
-STREAMLIT_FLAGS = ["--server.headless=true", "--server.address=127.0.0.1",
-                   "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]  # fmt: skip
 PACKAGES = ["numpy", "opencv-python-headless", "pillow", "ai-edge-litert", "tensorflow", "keras",
             "streamlit", "streamlit-drawable-canvas"]  # fmt: skip
 
@@ -296,20 +292,7 @@ def app_memory(digits: int) -> dict:
     sys.path.insert(0, str(ROOT / "tests"))
     import browser_support as browser
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    serve = [sys.executable, "-m", "streamlit", "run", str(app), f"--server.port={port}"]
-    server = subprocess.Popen(
-        serve + STREAMLIT_FLAGS,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url + "/_stcore/health", server)
+    with browser.app_server() as (url, server):
         with sync_playwright() as p:
             chromium = browser.launch_chromium(p)
             page = chromium.new_page(viewport=browser.DESKTOP)
@@ -348,23 +331,6 @@ def app_memory(digits: int) -> dict:
             "peak_rss_mb": int(peak_kb) / 1024,
             "tensorflow_mapped": maps_tensorflow(server.pid),
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.time() + timeout
-    while server.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if time.time() > deadline:
-                raise
-        time.sleep(0.2)
-    raise RuntimeError(f"streamlit exited with code {server.returncode} before serving")
 
 
 # Streamlit marks its root element with the script's state; count every switch to "running"

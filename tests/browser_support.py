@@ -51,7 +51,10 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def app_server(env: dict | None = None, timeout: float = 60.0):
-    """`streamlit run streamlit_app.py` on a free port; yields its URL, stops it afterwards."""
+    """`streamlit run streamlit_app.py` on a free port; yields (URL, server process), then stops it.
+
+    The process is there for whoever measures the server (benchmarks/speed.py reads its memory).
+    """
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
@@ -72,7 +75,7 @@ def app_server(env: dict | None = None, timeout: float = 60.0):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(url, process, timeout)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -271,7 +274,7 @@ def take_screenshots(out_dir: Path, url: str | None = None, model_tab: bool = Fa
     out_dir.mkdir(parents=True, exist_ok=True)
     shots = []
     with contextlib.ExitStack() as stack:
-        url = url or stack.enter_context(app_server())
+        url = url or stack.enter_context(app_server())[0]
         browser = launch_chromium(stack.enter_context(sync_playwright()))
         for phone, digit, name in [(False, 4, "desktop"), (True, 7, "phone")]:
             page = open_app(browser, url, phone=phone)

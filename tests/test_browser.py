@@ -65,7 +65,7 @@ DRAWN = [
 
 @pytest.fixture(scope="module")
 def app_url():
-    with app_server() as url:
+    with app_server() as (url, _server):
         yield url
 
 
