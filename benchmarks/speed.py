@@ -46,7 +46,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere without installing digitrec
 
-from digitrec import Recognizer  # noqa: E402
+from digitrec import Recognizer, load_mnist  # noqa: E402
 from digitrec.inference import DEFAULT_MODEL  # noqa: E402
 
 # The issue's targets ("Fast, lean inference, and a benchmark that proves it").
@@ -70,24 +70,6 @@ PEAK_RSS_MB = """
 def peak_rss_mb():
     status = open("/proc/self/status").read().split("VmHWM:")[1]
     return int(status.split()[0]) / 1024
-"""
-
-# MNIST test digits as PNG files, dark ink on light paper like scans, plus the arrays and labels.
-# In a process of its own: load_mnist("auto") may import TensorFlow to try Keras' download, and
-# the measuring process should not carry that.
-WRITE_DIGITS = """
-import json, sys
-from pathlib import Path
-import cv2, numpy as np
-from digitrec import load_mnist
-data = load_mnist(sys.argv[1])
-count, folder = int(sys.argv[2]), Path(sys.argv[3])
-images, labels = data.x_test[:count], data.y_test[:count]
-for i, image in enumerate(images):
-    cv2.imwrite(str(folder / f"{i:05d}.png"), 255 - image)
-np.save(folder / "digits.npy", images)
-np.save(folder / "labels.npy", labels)
-print(json.dumps({"source": data.source, "images": len(images)}))
 """
 
 OURS = """
@@ -187,6 +169,17 @@ def fresh_process(code: str, *args) -> dict:
 
 
 # --- inputs ----------------------------------------------------------------------------------
+
+
+def write_digits(source: str, count: int, folder: Path) -> tuple[str, np.ndarray]:
+    """The first `count` MNIST test digits as PNG files, dark ink on light paper like scans, and
+    as digits.npy for the Keras path's process. Returns the data's source and the labels."""
+    data = load_mnist(source)
+    images, labels = data.x_test[:count], data.y_test[:count]
+    for i, image in enumerate(images):
+        cv2.imwrite(str(folder / f"{i:05d}.png"), 255 - image)
+    np.save(folder / "digits.npy", images)
+    return data.source, labels
 
 
 def draw_canvas() -> np.ndarray:
@@ -486,10 +479,9 @@ def main(argv=None) -> int:
         canvas_path = folder / "canvas.npy"
         np.save(canvas_path, draw_canvas())
         print("writing the MNIST test digits as PNG files ...", file=sys.stderr, flush=True)
-        written = fresh_process(WRITE_DIGITS, args.data, settings["images"], folder)
-        settings["images"] = written["images"]
-        results["data"] = f"{written['source']}, first {written['images']} test digits"
-        labels = np.load(folder / "labels.npy")
+        source, labels = write_digits(args.data, settings["images"], folder)
+        settings["images"] = len(labels)
+        results["data"] = f"{source}, first {len(labels)} test digits"
         print("timing single predictions in fresh processes ...", file=sys.stderr, flush=True)
         results["single"] = single_canvas(model, canvas_path, folder, settings)
         results["single"]["keras"]["png_accuracy"] = float(
