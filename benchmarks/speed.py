@@ -112,10 +112,13 @@ before_load = time.perf_counter()
 model = keras.models.load_model(model_path, compile=False)
 
 def to_input(image):
-    # The usual demo: squash the whole image to 28x28, gray, / 255. No cropping, no centring.
+    # The usual demo (the same recipe as benchmarks/robustness.py): squash the whole image to
+    # 28x28 gray, invert it if it looks light, / 255. No cropping, no centring.
     small = cv2.resize(image, (28, 28))
     if small.ndim == 3:
         small = cv2.cvtColor(small, cv2.COLOR_RGBA2GRAY)
+    if small.mean() > 127:
+        small = 255 - small
     return (small / 255.0).reshape(28, 28, 1)
 
 def predict(image):
