@@ -3,6 +3,7 @@
     from digitrec import Recognizer
     rec = Recognizer.load()
     rec.predict("photo.jpg").digit
+    rec.read_number("cheque.png").text   # a whole number: "10248"
 
 Importing digitrec never imports TensorFlow: the names that need it (build_model,
 make_augmenter) load it when first used.
@@ -11,6 +12,7 @@ make_augmenter) load it when first used.
 from digitrec.contract import FIT_BOX, IMAGE_SIZE, INPUT_SHAPE, NUM_CLASSES
 from digitrec.data import DataError, load_mnist
 from digitrec.inference import ModelError, Prediction, Recognizer
+from digitrec.numbers import NumberReading
 from digitrec.preprocess import ImageError, read_image, to_model_input, to_model_inputs
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "DataError",
     "ImageError",
     "ModelError",
+    "NumberReading",
     "Prediction",
     "Recognizer",
     "build_model",

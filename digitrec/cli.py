@@ -2,7 +2,7 @@
 
     python -m digitrec predict photo.jpg scans/            # a table, one row per image
     python -m digitrec predict --json scans/ > out.jsonl    # one JSON object per image per line
-    python -m digitrec predict --digits number.png          # a row of several digits
+    python -m digitrec predict --digits number.png          # a whole number (a row of digits)
     python -m digitrec evaluate                             # scores on the MNIST test set
 
 predict exits 0 when every file was read, 1 when some could not be (each gets its own error and
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--model", help="model file (.h5 or .tflite); default: the shipped one")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument(
-        "--digits", action="store_true", help="read a row of several digits in each image"
+        "--digits", action="store_true", help="read a whole number (a row of digits) in each image"
     )
 
     evaluate = commands.add_parser(
@@ -65,7 +65,7 @@ def main(argv=None) -> int:
         return 2
     if args.command == "predict":
         return predict(recognizer, args)
-    return evaluate(recognizer, args)
+    return evaluate_model(recognizer, args)
 
 
 def expand(paths: list[str]) -> list[Path]:
@@ -104,19 +104,11 @@ def predict(recognizer, args) -> int:
                 print(f"{'-':>5}  {'-':>10}  {'-':>9}  {path}: error: {result}", flush=True)
             continue
         if args.json:
-            if args.digits:
-                record = {
-                    "path": str(path),
-                    "number": "".join(str(p.digit) for p in result),
-                    "digits": [p.to_dict() for p in result],
-                }
-            else:
-                record = {"path": str(path), **result.to_dict()}
-            print(json.dumps(record), flush=True)
+            print(json.dumps({"path": str(path), **result.to_dict()}), flush=True)
         elif args.digits:
-            number = "".join(str(p.digit) for p in result) or "-"
-            confidence = min((p.confidence for p in result), default=0.0)
-            print(f"{number:>5}  {confidence:10.1%}  {'':>9}  {path}", flush=True)
+            print(
+                f"{result.text or '-':>5}  {result.confidence:10.1%}  {'':>9}  {path}", flush=True
+            )
         elif result.digit is None:
             print(f"{'-':>5}  {'':>10}  {'':>9}  {path}: no digit found", flush=True)
         else:
@@ -129,16 +121,14 @@ def predict(recognizer, args) -> int:
 
 def _read_digits(recognizer, path, error_type):
     try:
-        return recognizer.predict_digits(path)
+        return recognizer.read_number(path)
     except error_type as error:
         return error
 
 
-def evaluate(recognizer, args) -> int:
-    import numpy as np
-
-    from digitrec import evaluate as ev
+def evaluate_model(recognizer, args) -> int:
     from digitrec.data import DataError, load_mnist
+    from digitrec.evaluate import format_card, report_card
 
     try:
         data = load_mnist(args.data)
@@ -148,26 +138,18 @@ def evaluate(recognizer, args) -> int:
     x, y = data.x_test, data.y_test
     if args.limit:
         x, y = x[: args.limit], y[: args.limit]
-    images = x.astype(np.float32) / 255.0
-    raw = recognizer.probabilities(images)
-    report = ev.score(raw, y)
-    through = ev.score(recognizer.probabilities(ev.through_preprocessing(x)), y)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    cases = ev.misread(raw, y)
-    ev.plot_confusion(report, out / "confusion.png")
-    ev.plot_misread(images, cases, out / "misread.png")
+    plots = {"confusion": out / "confusion.png", "misread": out / "misread.png"}
+    card = report_card(recognizer.probabilities, x, y, plots)
     summary = {
         "model": str(recognizer.path),
         "backend": recognizer.backend,
         "data": data.source,
-        "test": report,
-        "test_through_preprocessing": {k: through[k] for k in ("accuracy", "errors", "count")},
-        "misread": cases,
+        **card,
     }
     (out / "evaluation.json").write_text(json.dumps(summary, indent=1))
     print(f"model {recognizer.path} ({recognizer.backend}), data: {data.source}")
-    print(ev.format_report(report))
-    print(f"through digitrec's preprocessing: accuracy {through['accuracy']:.4f}")
+    print(format_card(card))
     print(f"wrote {out / 'evaluation.json'}, confusion.png and misread.png")
     return 0

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, draw_digit_on_canvas, png_bytes
 
-from digitrec import ModelError, Recognizer
+from digitrec import ModelError, Prediction, Recognizer
 from digitrec.inference import DEFAULT_MODEL
 
 
@@ -64,10 +64,28 @@ def test_predict_many_matches_one_by_one(recognizer, sample):
     assert together[-1].digit is None
 
 
-def test_predict_digits_reads_a_number(recognizer, sample):
+def test_read_number_reads_a_row_left_to_right(recognizer, sample):
     digits = [sample.x_test[sample.y_test == d][0] for d in (3, 0, 8)]
     row = np.hstack([draw_digit_on_canvas(d, 150, (100, 100), size=200) for d in digits])
-    assert [p.digit for p in recognizer.predict_digits(row)] == [3, 0, 8]
+    reading = recognizer.read_number(row)
+    assert reading.text == "308"
+    assert [p.digit for p in reading.digits] == [3, 0, 8]
+
+
+def test_predict_digits_is_a_deprecated_alias_of_read_number(recognizer, sample):
+    row = draw_digit_on_canvas(sample.x_test[sample.y_test == 4][0], 150, (100, 100), size=200)
+    with pytest.warns(DeprecationWarning, match="read_number"):
+        digits = recognizer.predict_digits(row)
+    assert [p.digit for p in digits] == [p.digit for p in recognizer.read_number(row).digits]
+
+
+def test_prediction_unsure_below_the_threshold():
+    from digitrec.inference import UNSURE_BELOW
+
+    blank = np.zeros((28, 28), np.float32)
+    assert Prediction(4, UNSURE_BELOW - 0.01, [0.1] * 10, blank).unsure
+    assert not Prediction(4, UNSURE_BELOW, [0.1] * 10, blank).unsure
+    assert not Prediction(None, 0.0, [0.1] * 10, blank).unsure
 
 
 def test_predict_files_reports_each_bad_file(recognizer, tmp_path, canvas_seven):

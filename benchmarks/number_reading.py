@@ -1,0 +1,191 @@
+"""How well does digitrec read whole numbers as they are written on real paper?
+
+    python benchmarks/number_reading.py             # 300 numbers per set (~3 min on 2 cores)
+    python benchmarks/number_reading.py --count 40 --data tests/data/mnist_sample.npz  # quick
+
+(Not "numbers.py": a script's folder comes first on Python's path, and a file named like the
+standard library's `numbers` module would break numpy's import for every script in this folder.)
+
+Numbers are composed from MNIST **test** digits (and, when scikit-learn is installed, from its
+UCI digits by other writers) the way amounts and codes are written (digitrec.synthetic): 1-12
+digits from one writer's hand, a third of the neighbours touching or overlapping, thousands
+separators ('.', ','), endings ('-', '=', ',-'), underlines, and then drawn on the app's canvas,
+scanned on white paper, scanned on patterned cheque paper, or photographed. Nothing here is used
+for training (train_cnn.py only sees MNIST's training digits).
+
+Two readers, the same model:
+  digitrec     Recognizer.read_number: separators and rules dropped, recognition-driven splits
+  components   the split this project had before: one digit per group of connected strokes
+
+Per set: whole numbers read exactly, numbers with the right count of digits, digits right
+(1 - edit distance / length, over all numbers) and milliseconds per number. Then the cost of
+a 6-digit number against a one-digit predict, measured in the same run. A contact sheet of the
+misread numbers is written to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from digitrec import Recognizer, load_mnist, synthetic
+from digitrec.data import DataError, load_uci_digits
+from digitrec.preprocess import ImageError, fit_mnist, ink_mask, split_digits, to_ink
+
+KINDS = ("canvas", "scan", "cheque", "photo")
+
+
+def components_reading(rec: Recognizer, image) -> str:
+    """The old way: every group of connected strokes is one digit."""
+    ink = to_ink(image)
+    mask = ink_mask(ink)
+    if not mask.any():
+        return ""
+    inputs = np.stack([fit_mnist(ink, group) for group in split_digits(mask)])
+    return "".join(str(int(p.argmax())) for p in rec.probabilities(inputs))
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def make_numbers(images, labels, kind: str, count: int, rng: np.random.Generator):
+    """`count` (image, truth) pairs: numbers of 1-12 digits, most of them 3-8 long."""
+    for _ in range(count):
+        length = int(np.clip(rng.normal(5.5, 2.5), 1, 12))
+        chosen = rng.integers(0, len(images), length)
+        ink = synthetic.compose_number(list(images[chosen]), rng)
+        yield synthetic.render_number(ink, kind, rng), "".join(map(str, labels[chosen]))
+
+
+def score(rec: Recognizer, numbers: list, sheet: list) -> dict:
+    found = {"digitrec": [], "components": []}
+    seconds = 0.0
+    for image, truth in numbers:
+        start = time.perf_counter()
+        reading = rec.read_number(image)
+        seconds += time.perf_counter() - start
+        found["digitrec"].append(reading.text)
+        found["components"].append(components_reading(rec, image))
+        if reading.text != truth and len(sheet) < 40:
+            sheet.append((image, reading, truth))
+    truths = [t for _, t in numbers]
+    total = sum(len(t) for t in truths)
+    result = {}
+    for name, texts in found.items():
+        result[name] = {
+            "exact": float(np.mean([a == t for a, t in zip(texts, truths, strict=True)])),
+            "count": float(np.mean([len(a) == len(t) for a, t in zip(texts, truths, strict=True)])),
+            "digits": 1.0 - sum(map(edit_distance, texts, truths)) / total,
+        }
+    result["digitrec"]["ms"] = 1000 * seconds / len(numbers)
+    return result
+
+
+def cost_ratio(rec: Recognizer, images, rng: np.random.Generator, repeats: int = 200) -> dict:
+    """A 6-digit number against one digit, both on a scan of the same hand, in this process."""
+    digits = images[rng.integers(0, len(images), 6)]
+    ink = synthetic.compose_number(list(digits), rng, marks=False, touching=0.0)
+    number = synthetic.render_number(ink, "scan", rng)
+    single = synthetic.render_number(
+        synthetic.compose_number([digits[0]], rng, marks=False), "scan", rng
+    )
+
+    def p50(call, image):
+        call(image)  # warm
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            call(image)
+            times.append(time.perf_counter() - start)
+        return 1000 * float(np.median(times))
+
+    one, six = p50(rec.predict, single), p50(rec.read_number, number)
+    return {"predict_ms": one, "read_number_6_ms": six, "ratio": six / one}
+
+
+def contact_sheet(sheet: list, path: Path) -> None:
+    """The misread numbers with the boxes digitrec drew, truth and reading above each."""
+    from digitrec.numbers import with_boxes
+
+    tiles = []
+    for image, reading, truth in sheet:
+        tile = with_boxes(image, reading)
+        tile = cv2.resize(tile, (max(1, int(tile.shape[1] * 80 / tile.shape[0])), 80))[:, :640]
+        tile = np.pad(tile, ((18, 4), (0, 640 - tile.shape[1]), (0, 0)), constant_values=255)
+        label = f"{truth} -> {reading.text or '(none)'}"
+        cv2.putText(tile, label, (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (200, 0, 0), 1)
+        tiles.append(tile)
+    if tiles:
+        cv2.imwrite(str(path), cv2.cvtColor(np.vstack(tiles), cv2.COLOR_RGB2BGR))
+
+
+def table(results: dict) -> str:
+    lines = [
+        "| set | exact: digitrec | exact: components | right count | digits right | ms/number |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        ours, old = r["digitrec"], r["components"]
+        lines.append(
+            f"| {name} | {ours['exact']:.1%} | {old['exact']:.1%} | {ours['count']:.1%} | "
+            f"{ours['digits']:.1%} | {ours['ms']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
+    parser.add_argument("--model", help="model file; default: the shipped one")
+    parser.add_argument("--data", default="auto", help="MNIST source (see digitrec.load_mnist)")
+    parser.add_argument("--count", type=int, default=300, help="numbers per set")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="benchmarks/out/numbers", help="folder for the outputs")
+    args = parser.parse_args(argv)
+    if args.count < 1:
+        parser.error("--count must be at least 1")
+    try:
+        rec = Recognizer.load(args.model)
+        data = load_mnist(args.data)
+    except (DataError, ImageError, RuntimeError) as error:
+        print(f"error: {error}")
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(args.seed)
+    sources = {"MNIST test": (data.x_test, data.y_test)}
+    uci = load_uci_digits()
+    if uci is not None:
+        sources["UCI"] = uci
+    print(f"model {rec.path.name} ({rec.backend}); {args.count} numbers per set; seed {args.seed}")
+    results, sheet = {}, []
+    for source, (images, labels) in sources.items():
+        for kind in KINDS if source == "MNIST test" else ("scan", "cheque"):
+            numbers = list(make_numbers(images, labels, kind, args.count, rng))
+            results[f"{source}, {kind}"] = score(rec, numbers, sheet)
+            print(f"  {source}, {kind}: {results[f'{source}, {kind}']['digitrec']}", flush=True)
+    cost = cost_ratio(rec, data.x_test, rng)
+    print()
+    print(table(results))
+    print(
+        f"\n6-digit number {cost['read_number_6_ms']:.1f} ms, one-digit predict "
+        f"{cost['predict_ms']:.2f} ms (p50): {cost['ratio']:.1f}x (target <= 10x)"
+    )
+    contact_sheet(sheet, out / "misread.png")
+    (out / "numbers.json").write_text(json.dumps({"sets": results, "cost": cost}, indent=1))
+    print(f"wrote {out / 'numbers.json'} and {out / 'misread.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

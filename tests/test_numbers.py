@@ -1,0 +1,204 @@
+"""digitrec/numbers.py: reading whole numbers (separators, rules, touching digits, boxes)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitrec import NumberReading, Prediction, synthetic
+from digitrec.numbers import (
+    atoms,
+    best_path,
+    cut_columns,
+    drop_rule_lines,
+    drop_separators,
+    shape_prior,
+    split_stroke,
+    with_boxes,
+)
+
+
+def first(sample, digit: int, k: int = 0) -> np.ndarray:
+    return sample.x_test[sample.y_test == digit][k]
+
+
+def written(sample, digits, gaps, height=60, stroke=6.0, marks=()) -> np.ndarray:
+    """A row of test digits, white on black, with the given gaps in pixels (negative: overlap)
+    and marks (kind, after_index) drawn as separators. (H, W) uint8."""
+    pieces = [synthetic.strokes(first(sample, d), height, stroke) for d in digits]
+    row_h = int(height * 1.6)
+    frame = np.zeros((row_h, 40 + sum(p.shape[1] + 40 for p in pieces)), np.float32)
+    x = 20
+    for i, piece in enumerate(pieces):
+        h, w = piece.shape
+        y = 10 + height - h
+        np.maximum(frame[y : y + h, x : x + w], piece, out=frame[y : y + h, x : x + w])
+        x += w
+        for kind, after in marks:
+            if after == i:
+                mark = synthetic._mark(kind, height, stroke)
+                mh, mw = mark.shape
+                x += 8
+                np.maximum(
+                    frame[10 : 10 + mh, x : x + mw], mark, out=frame[10 : 10 + mh, x : x + mw]
+                )
+                x += mw
+        x += gaps[i] if i < len(gaps) else 0
+    return np.rint(frame[:, : x + 20] * 255).astype(np.uint8)
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def test_read_number_reads_separate_digits(recognizer, sample):
+    reading = recognizer.read_number(written(sample, [4, 0, 7], gaps=[20, 20]))
+    assert reading.text == "407"
+    assert len(reading.digits) == 3
+    assert reading.confidence == pytest.approx(np.prod([p.confidence for p in reading.digits]))
+
+
+def test_read_number_skips_thousands_separator_and_ending(recognizer, sample):
+    image = written(sample, [1, 9, 9, 0], gaps=[14, 14, 14], marks=[(".", 0), (",", 3), ("-", 3)])
+    assert recognizer.read_number(image).text == "1990"
+
+
+def test_read_number_ignores_an_underline(recognizer, sample):
+    image = written(sample, [2, 5, 3], gaps=[16, 16])
+    cv2.line(image, (5, 75), (image.shape[1] - 5, 75), 255, 4)  # touches the digits' feet
+    assert recognizer.read_number(image).text == "253"
+
+
+def test_read_number_splits_touching_digits(recognizer, sample):
+    # The 1 touching the 0 used to be read as one digit (a 6); -12 px: the strokes meet.
+    image = written(sample, [1, 0, 2, 4, 8], gaps=[-12, 18, 18, 18])
+    _, labels = cv2.connectedComponents((image > 127).astype(np.uint8))
+    assert labels.max() == 4  # the 1 and the 0 are one piece of ink
+    assert recognizer.read_number(image).text == "10248"
+
+
+def test_read_number_of_a_blank_image_is_empty(recognizer):
+    reading = recognizer.read_number(np.zeros((100, 300), np.uint8))
+    assert reading == NumberReading("", [], 0.0)
+    assert reading.to_dict() == {"number": "", "confidence": 0.0, "digits": []}
+
+
+def test_read_number_boxes_are_in_the_input_coordinates(recognizer, sample):
+    small = written(sample, [3, 8], gaps=[30])
+    big = cv2.resize(small, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)  # shrunk inside
+    reading = recognizer.read_number(255 - big)  # dark on light, as on paper
+    assert reading.text == "38"
+    for p in reading.digits:
+        x, y, w, h = p.box
+        assert 0 <= x and x + w <= big.shape[1] + 4 and 0 <= y and y + h <= big.shape[0] + 4
+        assert big[y : y + h, x : x + w].max() > 200  # the box holds ink
+    assert reading.digits[0].box[0] < reading.digits[1].box[0]
+
+
+def test_read_number_to_dict_has_the_number_and_each_digit(recognizer, sample):
+    record = recognizer.read_number(written(sample, [6, 1], gaps=[20])).to_dict()
+    assert record["number"] == "61"
+    assert [d["digit"] for d in record["digits"]] == [6, 1]
+    assert all(len(d["box"]) == 4 for d in record["digits"])
+
+
+def test_number_reading_of_predictions_multiplies_confidences():
+    blank = np.zeros((28, 28), np.float32)
+    digits = [Prediction(4, 0.5, [0.1] * 10, blank), Prediction(2, 0.8, [0.1] * 10, blank)]
+    reading = NumberReading.of(digits)
+    assert reading.text == "42" and reading.confidence == pytest.approx(0.4)
+
+
+def test_with_boxes_draws_on_an_rgb_copy(recognizer, sample):
+    image = written(sample, [7, 2], gaps=[20])
+    drawn = with_boxes(image, recognizer.read_number(image))
+    assert drawn.shape == (*image.shape, 3) and drawn.dtype == np.uint8
+    assert (drawn[:, :, 2] != drawn[:, :, 0]).any()  # coloured boxes on a grey image
+    assert image.ndim == 2  # the input is untouched
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+
+def test_drop_rule_lines_keeps_the_bar_of_a_seven():
+    mask = np.zeros((80, 300), bool)
+    mask[10:14, 20:60] = True  # a 7's bar: shorter than the ink is tall
+    mask[10:60, 55:60] = True
+    mask[70:73, 5:295] = True  # an underline
+    cleaned = drop_rule_lines(mask)
+    assert cleaned[10:14, 20:60].all() and cleaned[10:60, 55:60].all()
+    assert not cleaned[70:73].any()
+
+
+def test_drop_rule_lines_mends_a_stroke_it_crossed():
+    mask = np.zeros((80, 400), bool)
+    mask[5:75, 100:105] = True  # a stroke crossing...
+    mask[40:43, 5:395] = True  # ...a long rule
+    cleaned = drop_rule_lines(mask)
+    assert not cleaned[40:43, 5:95].any()
+    assert cleaned[5:75, 100:105].all()
+
+
+@pytest.mark.parametrize(
+    "mark, box, dropped",
+    [
+        ("dot on the baseline", (52, 60, 70, 78), True),
+        ("dash beside the digits", (30, 34, 110, 130), True),
+        ("bar of a 5 above it", (3, 7, 14, 36), False),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_drop_separators(mark, box, dropped):
+    mask = np.zeros((70, 140), bool)
+    mask[10:60, 10:30] = True  # two tall digits
+    mask[10:60, 40:48] = True
+    y0, y1, x0, x1 = box
+    mask[y0:y1, x0:x1] = True
+    assert (not drop_separators(mask)[y0:y1, x0:x1].any()) == dropped
+
+
+def test_cut_columns_leaves_a_narrow_group_whole():
+    group = np.zeros((60, 60), bool)
+    group[5:55, 20:45] = True
+    assert cut_columns(group, height=50.0, stroke=5.0) == []
+
+
+def test_cut_columns_cuts_where_two_blobs_touch():
+    group = np.zeros((60, 120), bool)
+    group[5:55, 10:50] = True
+    group[5:55, 60:100] = True
+    group[28:32, 50:60] = True  # a thin bridge
+    cuts = cut_columns(group, height=50.0, stroke=4.0)
+    assert any(50 <= c <= 60 for c in cuts)
+
+
+def test_atoms_are_the_strokes_left_to_right():
+    mask = np.zeros((60, 200), bool)
+    mask[5:55, 60:100] = True
+    mask[5:55, 10:20] = True
+    mask[20:30, 105:150] = True
+    pieces, height, stroke = atoms(mask)
+    lefts = [np.nonzero(p.any(axis=0))[0][0] for p in pieces]
+    assert lefts == [10, 60, 105]
+    assert height == pytest.approx(50.0) and stroke > 5
+
+
+def test_split_stroke_cuts_at_the_columns():
+    piece = np.zeros((10, 30), bool)
+    piece[2:8, 3:27] = True
+    parts = split_stroke(piece, [10, 20])
+    assert len(parts) == 3 and sum(p.sum() for p in parts) == piece.sum()
+    assert not (parts[0] & parts[1]).any()
+
+
+def test_shape_prior_penalises_too_wide_thin_or_low_digits():
+    assert shape_prior(4, 40, 50, 50) == 0.0
+    assert shape_prior(4, 100, 50, 50) < -1.0  # two digits' width
+    assert shape_prior(1, 8, 50, 50) == 0.0  # a 1 may be a stroke
+    assert shape_prior(8, 8, 50, 50) < -1.0  # an 8 may not
+    assert shape_prior(7, 30, 6, 50) < -3.0  # a loose bar is no digit
+
+
+def test_best_path_takes_the_highest_total():
+    scores = {(0, 0): -0.1, (1, 1): -0.1, (0, 1): -0.5, (2, 2): -0.2, (1, 2): -0.1}
+    assert best_path(scores, 3) == [(0, 0), (1, 2)]
