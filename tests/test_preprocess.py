@@ -15,6 +15,7 @@ from PIL import Image
 from digitrec import synthetic
 from digitrec.preprocess import (
     ImageError,
+    drop_edge_fragments,
     read_image,
     split_digits,
     stroke_width,
@@ -282,12 +283,13 @@ def test_read_image_phone_photo_is_turned_upright(seven):
 # --- several digits ------------------------------------------------------------------------------
 
 
-def test_to_model_inputs_reads_digits_left_to_right(sample):
+def test_to_model_inputs_is_deprecated_but_still_splits(sample):
     four, two = (sample.x_test[sample.y_test == d][0] for d in (4, 2))
     row = np.zeros((280, 560), np.uint8)
     row[:, :280] = draw_digit_on_canvas(four, 160, (140, 140))
     row[:, 280:] = draw_digit_on_canvas(two, 160, (140, 140))
-    digits = to_model_inputs(row)
+    with pytest.warns(DeprecationWarning, match="read_number"):
+        digits = to_model_inputs(row)
     assert len(digits) == 2
     assert similarity(digits[0], to_model_input(four)) > 0.9
     assert similarity(digits[1], to_model_input(two)) > 0.9
@@ -304,3 +306,20 @@ def test_split_digits_keeps_a_detached_stroke_with_its_digit():
 
 def test_to_model_inputs_blank_gives_empty_list():
     assert to_model_inputs(np.zeros((100, 100), np.uint8)) == []
+
+
+def test_drop_edge_fragments_removes_slivers_of_neighbours():
+    mask = np.zeros((60, 80), bool)
+    mask[10:50, 35:45] = True  # the digit, in the middle
+    mask[20:40, 0:4] = True  # a sliver of the left neighbour, cut by the crop
+    mask[15:30, 76:80] = True  # and of the right one
+    kept = drop_edge_fragments(mask)
+    assert kept[10:50, 35:45].all()
+    assert not kept[:, :4].any() and not kept[:, 76:].any()
+
+
+def test_drop_edge_fragments_keeps_strokes_of_the_digit_itself():
+    mask = np.zeros((60, 80), bool)
+    mask[15:50, 30:60] = True  # the body of a 5...
+    mask[2:6, 40:80] = True  # ...and its loose top bar, reaching the edge but above the body
+    assert drop_edge_fragments(mask).sum() == mask.sum()
