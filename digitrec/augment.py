@@ -1,8 +1,10 @@
 """Training-time augmentation: what users do to digits that MNIST never shows.
 
-* `make_augmenter`: Keras' ImageDataGenerator with small rotations, zooms and shifts (people
-  slant and misplace digits; preprocessing re-centres them, but never perfectly), plus a random
-  thickening or thinning of the strokes (a fat brush, a fine pen).
+* `make_augmenter`: Keras' ImageDataGenerator with small rotations, slants, zooms and shifts
+  (people slant and misplace digits; preprocessing re-centres them, but never perfectly), plus
+  an elastic distortion and a random thickening or thinning of the strokes (a fat brush, a pen).
+* `make_training_inputs`: real-input conditions built from training digits (European styles,
+  neighbours at the crop's edges, patterned paper), each put through our own preprocessing.
 * `make_scribbles`: images that are not digits, drawn as a user would scribble on the canvas and
   put through the same preprocessing. They are trained towards the uniform distribution, so the
   model learns to answer "unsure" instead of a confident digit (outlier exposure).
@@ -37,19 +39,25 @@ class StrokeJitter:
         return plane[:, :, None].astype(np.float32)
 
 
-def make_augmenter(seed: int = 0):
-    """The ImageDataGenerator used for training (rotation 10 deg, zoom 10%, shift 10%)."""
+def make_augmenter(seed: int = 0, elastic: float = 0.3):
+    """The ImageDataGenerator used for training.
+
+    Rotation 10 deg, shear (slant) 12 deg, zoom 15% drawn separately for width and height (so
+    narrow and wide hands too), shift 10%; then, per image, an elastic distortion with
+    probability `elastic` and a random change of stroke width.
+    """
     # Deprecated in Keras 3 but still shipped; only reachable through tensorflow.keras.
     from tensorflow.keras.preprocessing.image import ImageDataGenerator
 
     return ImageDataGenerator(
         rotation_range=10,
-        zoom_range=0.10,
+        shear_range=12,
+        zoom_range=0.15,  # Keras draws the x and y zoom independently: aspect changes too
         width_shift_range=0.10,
         height_shift_range=0.10,
         fill_mode="constant",
         cval=0.0,
-        preprocessing_function=StrokeJitter(seed=seed),
+        preprocessing_function=Distort(elastic=elastic, seed=seed),
     )
 
 
@@ -87,3 +95,70 @@ def make_scribbles(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
             images.append(image)
     targets = np.full((count, NUM_CLASSES), 1.0 / NUM_CLASSES, np.float32)
     return np.stack(images).astype(np.float32), targets
+
+
+def make_training_inputs(
+    images: np.ndarray,
+    labels: np.ndarray,
+    shares: dict[str, float],
+    seed: int = 0,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """MNIST training digits, some turned into what real input looks like after preprocessing.
+
+    (N, 28, 28) float32 in [0, 1] -> the same shape, plus how many digits each treatment got.
+    `shares` gives the fraction of digits for each treatment, drawn without overlap:
+
+    * "style": 1s and 7s written the European way (a flag, a crossed stem), see digitrec.styles
+    * "neighbours": cropped from a line, with bits of neighbouring digits at the edges
+    * "paper": written on patterned security paper and scanned, as on cheques
+    * "preprocessed": only re-fitted by our own preprocessing
+
+    Every treated digit goes through `to_model_input`, so the model learns exactly what
+    preprocessing hands it at run time. The rest stay raw MNIST.
+    """
+    from digitrec import styles, synthetic
+    from digitrec.preprocess import to_model_input
+
+    rng = np.random.default_rng(seed)
+    out = images.copy()
+    roll = rng.random(len(images))
+    counts = {}
+    start = 0.0
+    for name, share in shares.items():
+        chosen = np.nonzero((roll >= start) & (roll < start + share))[0]
+        if name == "style":  # only the digits that have a European form
+            chosen = chosen[np.isin(labels[chosen], list(styles.STYLES))]
+        start += share
+        counts[name] = 0
+        for i in chosen:
+            image = images[i]
+            if name == "style":
+                image = styles.with_style(image, labels[i], rng)
+            elif name == "neighbours":
+                image = styles.with_neighbours(image, images, rng)
+            elif name == "paper":
+                image = synthetic.cheque(np.rint(image * 255).astype(np.uint8), rng)
+            elif name != "preprocessed":
+                raise ValueError(f"unknown treatment {name!r}")
+            fitted = to_model_input(image)
+            if fitted is not None:
+                out[i] = fitted
+                counts[name] += 1
+    return out, counts
+
+
+class Distort:
+    """The per-image step of the augmenter: elastic distortion, then thicker or thinner strokes."""
+
+    def __init__(self, elastic: float = 0.3, seed: int = 0):
+        from digitrec import styles
+
+        self.elastic = elastic
+        self.rng = np.random.default_rng(seed)
+        self.warp = styles.elastic
+        self.stroke = StrokeJitter(seed=seed)
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        if self.rng.random() < self.elastic:
+            image = self.warp(image[:, :, 0], self.rng)[:, :, None]
+        return self.stroke(image)

@@ -4,6 +4,8 @@ Preprocessing produces it, training feeds it, inference checks it against the me
 beside the model. Nothing else restates these numbers.
 """
 
+import numpy as np
+
 IMAGE_SIZE = 28  # the model sees IMAGE_SIZE x IMAGE_SIZE pixels
 FIT_BOX = 20  # LeCun: each digit fitted into 20x20 keeping its aspect ratio, then centred in 28x28
 NUM_CLASSES = 10
@@ -24,3 +26,13 @@ def as_dict():
         "ink": INK,
         "value_range": list(VALUE_RANGE),
     }
+
+
+def from_uint8(images) -> np.ndarray:
+    """MNIST-style uint8 digits (N, 28, 28) -> the model's input (N, 28, 28, 1) float32 in [0, 1].
+
+    For digits that already have MNIST's layout (MNIST itself); anything else goes through
+    digitrec.preprocess first.
+    """
+    images = np.asarray(images)
+    return (images.astype(np.float32) * np.float32(1 / 255)).reshape(-1, *INPUT_SHAPE)

@@ -184,3 +184,24 @@ def _check(data: MnistData) -> None:
             )
     data.x_train, data.x_test = data.x_train.astype(np.uint8), data.x_test.astype(np.uint8)
     data.y_train, data.y_test = data.y_train.astype(np.uint8), data.y_test.astype(np.uint8)
+
+
+def load_uci_digits():
+    """scikit-learn's 1,797 UCI digits (43 other writers) in MNIST's shape, or None.
+
+    Returns ((N, 28, 28) uint8 white on black, (N,) labels). They are 8x8 with 16 grey levels,
+    enlarged to 20x20 and centred in 28x28: coarse, but nobody's MNIST. For checks only; never
+    train on them (they are kept as an independent test of other hands).
+    """
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        return None
+    import cv2
+
+    digits = load_digits()
+    images = []
+    for image in (digits.images / 16.0 * 255).astype(np.uint8):  # (8, 8), ink bright
+        big = cv2.resize(image, (20, 20), interpolation=cv2.INTER_CUBIC)
+        images.append(np.pad(big, 4))
+    return np.stack(images), digits.target.astype(np.int64)

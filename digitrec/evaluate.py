@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec.contract import IMAGE_SIZE, NUM_CLASSES
+from digitrec.contract import IMAGE_SIZE, NUM_CLASSES, from_uint8
 
 
 def score(probabilities: np.ndarray, labels: np.ndarray, top_pairs: int = 5) -> dict:
@@ -75,6 +75,36 @@ def through_preprocessing(images: np.ndarray) -> np.ndarray:
     blank = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
     inputs = [to_model_input(image) for image in images]
     return np.stack([blank if x is None else x for x in inputs])[..., None]
+
+
+def report_card(predict, images: np.ndarray, labels: np.ndarray, plots: dict) -> dict:
+    """The whole evaluation of a model on labelled MNIST-style digits, as training and the CLI
+    both give it.
+
+    `predict` maps (N, 28, 28, 1) float32 to (N, 10) probabilities; `images` are (N, 28, 28)
+    uint8. The digits are scored as they are and through digitrec's preprocessing (what real
+    input gets); the confusion matrix and the gallery of misread digits are drawn to
+    plots["confusion"] and plots["misread"]. Returns a JSON-ready dict:
+    {"test": score(...), "test_through_preprocessing": {accuracy, errors, count}, "misread": [...]}
+    """
+    inputs = from_uint8(images)
+    probabilities = predict(inputs)
+    report = score(probabilities, labels)
+    through = score(predict(through_preprocessing(images)), labels)
+    cases = misread(probabilities, labels)
+    plot_confusion(report, plots["confusion"])
+    plot_misread(inputs, cases, plots["misread"])
+    return {
+        "test": report,
+        "test_through_preprocessing": {k: through[k] for k in ("accuracy", "errors", "count")},
+        "misread": cases,
+    }
+
+
+def format_card(card: dict) -> str:
+    """A report card for the terminal: the score table, then accuracy through preprocessing."""
+    through = card["test_through_preprocessing"]["accuracy"]
+    return f"{format_report(card['test'])}\nthrough digitrec's preprocessing: {through:.4f}"
 
 
 def format_report(report: dict) -> str:
@@ -183,7 +213,9 @@ def plot_misread(images: np.ndarray, cases: list[dict], path: Path, columns: int
     for axis in axes.flat:
         axis.axis("off")
     for axis, case in zip(axes.flat, cases, strict=False):
-        axis.imshow(images[case["index"]].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+        axis.imshow(
+            images[case["index"]].reshape(IMAGE_SIZE, IMAGE_SIZE), cmap="gray", vmin=0, vmax=1
+        )
         axis.set_title(f"{case['true']}→{case['predicted']} {case['confidence']:.0%}", fontsize=8)
     fig.suptitle("Misread test digits (true → predicted, confidence)", fontsize=10)
     fig.tight_layout()

@@ -109,8 +109,12 @@ def photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     h, w = ink.shape
     rotation = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     ink = cv2.warpAffine(ink, rotation, (w, h))
-    ink = _place(ink, height, width, rng)
+    return _photograph(_place(ink, height, width, rng), rng)
 
+
+def _photograph(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(H, W) float32 ink on a page, as a phone photographs it: (H, W, 3) uint8 RGB."""
+    height, width = ink.shape
     paper = np.array([rng.uniform(200, 250), rng.uniform(195, 245), rng.uniform(180, 240)])
     pen = [np.array([20, 20, 25]), np.array([25, 35, 120]), np.array([60, 60, 60])][
         int(rng.integers(3))
@@ -136,11 +140,161 @@ def photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
+def paper(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Security paper as on cheques and forms: (height, width) float32 grey levels, 0-255.
+
+    A grey or tinted base, a printed guilloche of fine wavy lines, a fibre texture and a gentle
+    fall-off of the light. Its lines are thinner and fainter than a pen's strokes but darker than
+    the paper: exactly what background removal must not take for ink, nor let fill a loop.
+    """
+    base = rng.uniform(150, 235)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    image = np.full((height, width), base, np.float32)
+    # Guilloche: families of thin sine waves, the printed pattern of cheques.
+    strength = rng.uniform(15, 55)
+    for _ in range(int(rng.integers(1, 4))):
+        period = rng.uniform(5, 14)  # pixels between lines
+        wave, phase = rng.uniform(0.02, 0.12), rng.uniform(0, 2 * np.pi)
+        angle = rng.uniform(0, np.pi)
+        u = np.cos(angle) * xx + np.sin(angle) * yy
+        v = -np.sin(angle) * xx + np.cos(angle) * yy
+        lines = np.cos(2 * np.pi * (u + rng.uniform(2, 6) * np.sin(wave * v + phase)) / period)
+        image -= strength * np.clip(lines, 0, 1) ** 6  # sharp thin lines
+    if rng.random() < 0.4:  # a mottled print: blotches about as wide as a pen's stroke
+        blotches = cv2.GaussianBlur(
+            rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), rng.uniform(1.5, 4)
+        )
+        image -= rng.uniform(20, 60) * np.clip(blotches / (blotches.std() + 1e-6), 0, None) / 3
+    # Fibres and grain, and light falling off across the sheet.
+    grain = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), 1.2)
+    image += grain * rng.uniform(4, 14)
+    image *= 1.0 - rng.uniform(0, 0.15) * (xx / max(width, 1))
+    return image
+
+
+def on_paper(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(H, W) float32 ink in [0, 1] written on security paper: (H, W) uint8 grey, as scanned."""
+    background = paper(*ink.shape, rng)
+    pen = rng.uniform(0, 90)
+    image = background * (1 - ink) + pen * ink
+    image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.3, 1.0))
+    image += rng.normal(0, rng.uniform(1, 5), image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def cheque(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A digit written on patterned cheque paper and scanned, (H, W) gray."""
+    height, width = int(rng.integers(60, 200)), int(rng.integers(60, 200))
+    digit_height = rng.uniform(0.5, 0.85) * min(height, width)
+    stroke = digit_height * rng.uniform(0.05, 0.12)
+    ink = _place(strokes(digit, digit_height, max(stroke, 1.5)), height, width, rng)
+    return on_paper(ink, rng)
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+
+def _mark(kind: str, height: float, stroke: float) -> np.ndarray:
+    """A separator drawn by hand: '.', ',', '-' or '=' as (h, w) float32 ink, baseline at the
+    bottom of a box `height` tall (so that it sits on the line with the digits)."""
+    w = int(max(3, {"-": 0.45, "=": 0.45}.get(kind, 0.15) * height + stroke))
+    box = np.zeros((int(height * 1.25), w), np.float32)
+    t = max(1, int(round(stroke)))
+    base = int(height) - t
+    if kind == ".":
+        cv2.circle(box, (w // 2, base), max(1, t // 2 + 1), 1.0, -1, cv2.LINE_AA)
+    elif kind == ",":
+        cv2.line(box, (w // 2 + t // 2, base - t), (w // 2 - t, int(height * 1.15)), 1.0, t)
+    elif kind == "-":
+        cv2.line(box, (t, int(height * 0.55)), (w - t, int(height * 0.5)), 1.0, t, cv2.LINE_AA)
+    elif kind == "=":
+        for y in (0.45, 0.65):
+            cv2.line(box, (t, int(height * y)), (w - t, int(height * y)), 1.0, t, cv2.LINE_AA)
+    return box
+
+
+def compose_number(
+    digits: list[np.ndarray], rng: np.random.Generator, marks: bool = True, touching: float = 0.3
+) -> np.ndarray:
+    """MNIST digits written as one number, the way amounts and codes are written on paper.
+
+    (28, 28) uint8 digits -> (H, W) float32 ink. One writer's height and pen for the whole row,
+    each digit a little higher or lower; a pair of neighbours touches or overlaps with
+    probability `touching`, else a gap of up to 0.4 digit heights. With `marks`, thousands
+    separators, an ending ('-', '=', ',-') and an underline appear as they do on cheques.
+    """
+    height = rng.uniform(30, 70)
+    stroke = max(1.5, height * rng.uniform(0.06, 0.13))
+    n = len(digits)
+    separator = rng.choice([".", ","]) if marks and n > 3 and rng.random() < 0.5 else None
+    pieces: list[tuple[np.ndarray, int, bool]] = []  # (ink, dy, is_digit)
+    for k, digit in enumerate(digits):
+        h = height * rng.uniform(0.9, 1.1)
+        pieces.append((strokes(digit, h, stroke), int(rng.uniform(-0.06, 0.06) * height), True))
+        left = n - 1 - k
+        if separator and left and left % 3 == 0:
+            pieces.append((_mark(separator, height, stroke), 0, False))
+    if marks and rng.random() < 0.4:
+        endings = ["-", "=", ",-", ".-"]
+        for kind in endings[int(rng.integers(len(endings)))]:
+            pieces.append((_mark(kind, height, stroke), 0, False))
+
+    top = int(0.4 * height)
+    rows = top + int(height * 1.6)
+    cursor, placed = int(0.3 * height), []
+    for i, (ink, dy, is_digit) in enumerate(pieces):
+        h, w = ink.shape
+        if i:
+            both_digits = is_digit and pieces[i - 1][2]
+            if both_digits and rng.random() < touching:
+                # Touch or overlap: move back until the two just meet, then a little further.
+                cursor -= int(w * rng.uniform(0.1, 0.3))
+            else:
+                cursor += int(height * rng.uniform(0.05, 0.4))
+        # Digits stand on the baseline (their bottom at top + height), marks are drawn there.
+        y = top + dy + int(height) - h if is_digit else top
+        placed.append((ink, max(0, y), max(0, cursor)))
+        cursor += w
+    frame = np.zeros((rows, cursor + int(0.3 * height)), np.float32)
+    for ink, y, x in placed:
+        h, w = ink.shape
+        h = min(h, rows - y)
+        np.maximum(frame[y : y + h, x : x + w], ink[:h], out=frame[y : y + h, x : x + w])
+    if marks and rng.random() < 0.3:  # an underline, sometimes touching the digits
+        y = int(top + height * rng.uniform(1.0, 1.2))
+        x0 = int(rng.uniform(0, 0.3) * height)
+        t = max(1, int(stroke * rng.uniform(0.5, 1.0)))
+        cv2.line(frame, (x0, y), (frame.shape[1] - x0, y + int(rng.integers(-3, 4))), 1.0, t)
+    return frame
+
+
+def render_number(ink: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """A composed number as a user hands it over: "canvas" (white on black RGBA), "scan" (dark
+    on white paper, gray), "cheque" (patterned security paper, gray) or "photo" (RGB)."""
+    pad = int(0.1 * ink.shape[0])
+    ink = np.pad(ink, pad)
+    if kind == "canvas":
+        value = np.rint(ink * 255).astype(np.uint8)
+        return np.dstack([value, value, value, np.full_like(value, 255)])
+    if kind == "scan":
+        paper_level, pen = rng.uniform(200, 250), rng.uniform(0, 80)
+        image = paper_level - ink * (paper_level - pen)
+        image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.3, 1.0))
+        image += rng.normal(0, rng.uniform(1, 5), image.shape)
+        return np.clip(image, 0, 255).astype(np.uint8)
+    if kind == "cheque":
+        return on_paper(ink, rng)
+    if kind == "photo":
+        return _photograph(ink, rng)
+    raise ValueError(f"unknown kind {kind!r}; use canvas, scan, cheque or photo")
+
+
 RENDERERS = {
     "canvas": canvas,
     "canvas-transparent": canvas_transparent,
     "scan": scan,
     "photo": photo,
+    "cheque": cheque,
 }
 
 

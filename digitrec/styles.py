@@ -1,0 +1,136 @@
+"""Writing styles and real-input conditions that MNIST's American writers never show.
+
+MNIST was written by American census staff and students. Real users write a 1 with a long
+up-stroke (a flag), cross their 7s, write with elastic, slanted, squashed or stretched hands, and
+their single digits come cropped out of a line with bits of the neighbours at the edges. These
+functions build such digits from MNIST *training* digits, so that the model sees them in training
+(never from the test set: that stays for measuring).
+
+Each takes and returns (28, 28) float32 images in [0, 1], white ink on black, like the contract.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from digitrec.contract import IMAGE_SIZE
+
+_SCALE = 4  # extra strokes are drawn at 4x and shrunk, so they are anti-aliased like MNIST's
+
+
+def elastic(image: np.ndarray, rng: np.random.Generator, alpha=(4.0, 9.0), sigma=(3.5, 5.0)):
+    """Simard's elastic distortion: a smooth random displacement field (hands are not rigid).
+
+    `alpha` is the displacement scale in pixels and `sigma` its smoothness, each drawn from the
+    given range; the values are those that Simard et al. (2003) found to look like handwriting.
+    """
+    size = image.shape
+    field = rng.uniform(-1, 1, (2, *size)).astype(np.float32)
+    s = float(rng.uniform(*sigma))
+    dx = cv2.GaussianBlur(field[0], (0, 0), s)
+    dy = cv2.GaussianBlur(field[1], (0, 0), s)
+    # Normalise the smoothed field so that `alpha` is the typical displacement in pixels.
+    a = float(rng.uniform(*alpha)) / max(float(np.abs(np.stack([dx, dy])).max()), 1e-6) / 3.0
+    ys, xs = np.mgrid[0 : size[0], 0 : size[1]].astype(np.float32)
+    return cv2.remap(
+        image, xs + a * dx, ys + a * dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+    )
+
+
+def _ink_box(image: np.ndarray):
+    ys, xs = np.nonzero(image > 0.3)
+    if len(ys) == 0:
+        return None
+    return xs.min(), ys.min(), xs.max(), ys.max(), xs, ys
+
+
+def _draw_line(image: np.ndarray, p0, p1, width: float) -> np.ndarray:
+    """Add an anti-aliased stroke from p0 to p1 (pixel coordinates) `width` pixels wide."""
+    big = np.zeros((IMAGE_SIZE * _SCALE,) * 2, np.float32)
+    a = tuple(int(round(v * _SCALE)) for v in p0)
+    b = tuple(int(round(v * _SCALE)) for v in p1)
+    cv2.line(big, a, b, 1.0, max(1, int(round(width * _SCALE))), cv2.LINE_AA)
+    small = cv2.resize(big, image.shape[::-1], interpolation=cv2.INTER_AREA)
+    return np.maximum(image, small)
+
+
+def european_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A 1 as most of Europe writes it: a long flag from the top down to the left, often a foot.
+
+    Without this a flagged 1 reads as 7 or 4: MNIST's 1s are nearly all single strokes.
+    """
+    box = _ink_box(image)
+    if box is None:
+        return image
+    left, top, right, bottom, xs, ys = box
+    height = bottom - top + 1
+    top_x = float(xs[ys == top].mean())
+    width = float(rng.uniform(1.6, 2.6))
+    length = height * rng.uniform(0.25, 0.5)
+    angle = np.deg2rad(rng.uniform(20, 55))  # below the horizontal, down to the left
+    end = (top_x - length * np.cos(angle), top + length * np.sin(angle))
+    out = _draw_line(image, (top_x, top), end, width)
+    if rng.random() < 0.3:  # a foot (a serif at the base)
+        bottom_x = float(xs[ys == bottom].mean())
+        half = height * rng.uniform(0.15, 0.3)
+        out = _draw_line(out, (bottom_x - half, bottom), (bottom_x + half, bottom), width)
+    return out
+
+
+def crossed_seven(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A 7 with a bar across its stem, as written in most of Europe (else it reads as 2)."""
+    box = _ink_box(image)
+    if box is None:
+        return image
+    left, top, right, bottom, xs, ys = box
+    height = bottom - top + 1
+    row = int(round(top + height * rng.uniform(0.45, 0.6)))
+    on_row = xs[ys == row]
+    if len(on_row) == 0:
+        return image
+    stem = float(on_row.mean())
+    half = (right - left + 1) * rng.uniform(0.2, 0.35)
+    tilt = rng.uniform(-1.0, 1.0)
+    width = float(rng.uniform(1.6, 2.6))
+    return _draw_line(image, (stem - half, row + tilt), (stem + half, row - tilt), width)
+
+
+STYLES = {1: european_one, 7: crossed_seven}
+
+
+def with_style(image: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
+    """The digit in a European style where one exists for its label, else unchanged."""
+    style = STYLES.get(int(label))
+    return style(image, rng) if style else image
+
+
+def with_neighbours(
+    image: np.ndarray, pool: np.ndarray, rng: np.random.Generator, touch: float = 0.5
+) -> np.ndarray:
+    """The digit as a crop from a line of writing: bits of other digits at its left or right.
+
+    `pool` holds (N, 28, 28) float32 digits to take the neighbours from. The digit stays the
+    largest thing in the picture; with probability `touch` a neighbour touches or overlaps it.
+    Returns a wider (28, W) image; preprocessing re-fits it as it would a real crop.
+    """
+    box = _ink_box(image)
+    if box is None:
+        return image
+    left, _, right, _, _, _ = box
+    digit = image[:, left : right + 1]
+    parts = [digit]
+    sides = [s for s in ("left", "right") if rng.random() < 0.6] or [rng.choice(["left", "right"])]
+    for side in sides:
+        other = pool[int(rng.integers(len(pool)))]
+        other_box = _ink_box(other)
+        if other_box is None:
+            continue
+        o_left, _, o_right, _, _, _ = other_box
+        other = other[:, o_left : o_right + 1]
+        keep = max(2, int(other.shape[1] * rng.uniform(0.1, 0.35)))  # the sliver in the crop
+        sliver = other[:, -keep:] if side == "left" else other[:, :keep]
+        gap = 0 if rng.random() < touch else int(rng.integers(1, 4))
+        pad = np.zeros((IMAGE_SIZE, gap), np.float32)
+        parts = [sliver, pad, *parts] if side == "left" else [*parts, pad, sliver]
+    return np.concatenate(parts, axis=1)
