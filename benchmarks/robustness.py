@@ -11,6 +11,7 @@ image is encoded as the file a user would upload (PNG, or JPEG for photos) and r
 Two readers use the same model:
   digitrec   Recognizer.predict on the file's bytes (our preprocessing)
   peers      the usual demo code: gray, resize the whole image to 28x28, invert if it looks light
+             (benchmarks/peers.py, shared with benchmarks/speed.py)
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -23,27 +24,17 @@ It also reports what happens to non-digits: blank canvases (should give no digit
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import time
 
 import cv2
 import numpy as np
+from peers import peers_input  # benchmarks/peers.py, beside this script
 
 from digitrec import Recognizer, load_mnist, synthetic
 from digitrec.augment import draw_scribble
 
 UNSURE_BELOW = 0.6  # the app calls an answer below this confidence "unsure"
-
-
-def peers_input(data: bytes) -> np.ndarray:
-    """What a typical MNIST demo does with an uploaded file: (28, 28) float32."""
-    from PIL import Image
-
-    gray = np.asarray(Image.open(io.BytesIO(data)).convert("L").resize((28, 28)), np.float32)
-    if gray.mean() > 127:  # "looks light": dark ink on paper, so invert
-        gray = 255 - gray
-    return gray / 255.0
 
 
 def uci_digits():

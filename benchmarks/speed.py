@@ -7,11 +7,11 @@
 What it measures, each with the model given by --model (default: the shipped one):
 
 * Single canvas: a 280x280 RGBA canvas image (a white 7 on opaque black, as the app's
-  canvas returns it), answered in a fresh Python process so that imports are really cold:
-  cold start (imports + model load + first answer), then p50/p99 per `predict` with
-  preprocessing included, and the process' peak RSS. The same in another fresh process the
+  canvas returns it), answered in a fresh Python process (cold_start.py) so that imports are
+  really cold: cold start (imports + model load + first answer), then p50/p99 per `predict`
+  with preprocessing included, and the process' peak RSS. The same in another fresh process the
   way most MNIST demos serve it ("Keras path"): `keras.models.load_model` + `model.predict`
-  per call, after squashing the whole canvas to 28x28 gray / 255.
+  per call, after squashing the whole canvas to 28x28 gray / 255 (the peers' recipe, peers.py).
 * Batch throughput, images per second: the MNIST test set written as PNG files (dark on light,
   like scans) through `Recognizer.predict_files` and through the CLI
   (`python -m digitrec predict --json DIR`, process start included); the same digits as uint8
@@ -62,105 +62,16 @@ QUICK = {"reps": 100, "keras_reps": 20, "cold_runs": 1, "images": 1000, "app_dig
 PACKAGES = ["numpy", "opencv-python-headless", "pillow", "ai-edge-litert", "tensorflow", "keras",
             "streamlit", "streamlit-drawable-canvas"]  # fmt: skip
 
-# --- what runs in the fresh processes --------------------------------------------------------
-# Each prints one JSON line. Timing starts at the first line, before any import. Peak RSS is
-# the kernel's VmHWM for the process: getrusage's ru_maxrss would not do, because Linux carries
-# it over from the parent through fork and exec (a child of a 1 GB parent "peaks" at 1 GB).
-PEAK_RSS_MB = """
-def peak_rss_mb():
-    status = open("/proc/self/status").read().split("VmHWM:")[1]
-    return int(status.split()[0]) / 1024
-"""
-
-OURS = """
-import time
-start = time.perf_counter()
-import json, sys
-from digitrec import Recognizer
-imported = time.perf_counter()
-import numpy as np
-canvas = np.load(sys.argv[1])
-model, reps = sys.argv[2], int(sys.argv[3])
-before_load = time.perf_counter()
-rec = Recognizer.load(model)
-rec.predict(canvas)
-answered = time.perf_counter()
-times = []
-for _ in range(reps):
-    t = time.perf_counter()
-    rec.predict(canvas)
-    times.append(time.perf_counter() - t)
-print(json.dumps({
-    "cold_start_s": (imported - start) + (answered - before_load),
-    "times_s": times,
-    "peak_rss_mb": peak_rss_mb(),
-    "backend": rec.backend,
-    "tensorflow_imported": "tensorflow" in sys.modules,
-}))
-"""
-
-KERAS_PATH = """
-import time
-start = time.perf_counter()
-import json, os, sys
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import cv2, keras, numpy as np, tensorflow as tf  # keras imports tensorflow anyway
-imported = time.perf_counter()
-canvas = np.load(sys.argv[1])
-model_path, reps, folder = sys.argv[2], int(sys.argv[3]), sys.argv[4]
-before_load = time.perf_counter()
-model = keras.models.load_model(model_path, compile=False)
-
-def to_input(image):
-    # The usual demo (the same recipe as benchmarks/robustness.py): squash the whole image to
-    # 28x28 gray, invert it if it looks light, / 255. No cropping, no centring.
-    small = cv2.resize(image, (28, 28))
-    if small.ndim == 3:
-        small = cv2.cvtColor(small, cv2.COLOR_RGBA2GRAY)
-    if small.mean() > 127:
-        small = 255 - small
-    return (small / 255.0).reshape(28, 28, 1)
-
-def predict(image):
-    return model.predict(to_input(image)[None], verbose=0)
-
-predict(canvas)
-answered = time.perf_counter()
-times = []
-for _ in range(reps):
-    t = time.perf_counter()
-    predict(canvas)
-    times.append(time.perf_counter() - t)
-result = {
-    "cold_start_s": (imported - start) + (answered - before_load),
-    "times_s": times,
-    "peak_rss_mb": peak_rss_mb(),
-    "gpus": len(tf.config.list_physical_devices("GPU")),
-}
-
-# Batches: the same PNG files and arrays as ours, read the usual way, one model.predict each.
-arrays = np.load(os.path.join(folder, "digits.npy"))
-files = sorted(p for p in os.listdir(folder) if p.endswith(".png"))
-t = time.perf_counter()
-x = np.stack([to_input(cv2.imread(os.path.join(folder, f), cv2.IMREAD_GRAYSCALE)) for f in files])
-result["png_predicted"] = model.predict(x, verbose=0).argmax(axis=1).tolist()
-result["png_per_s"] = len(files) / (time.perf_counter() - t)
-t = time.perf_counter()
-model.predict(np.stack([to_input(a) for a in arrays]), verbose=0)
-result["arrays_per_s"] = len(arrays) / (time.perf_counter() - t)
-floats = arrays.astype(np.float32)[..., None] / 255.0
-t = time.perf_counter()
-model.predict(floats, verbose=0)
-result["floats_per_s"] = len(floats) / (time.perf_counter() - t)
-print(json.dumps(result))
-"""
+# --- the fresh processes ---------------------------------------------------------------------
+# benchmarks/cold_start.py does the timing inside them; it prints one JSON line.
+COLD_START = Path(__file__).with_name("cold_start.py")
 
 
-def fresh_process(code: str, *args) -> dict:
-    """Run `code` in a new interpreter (cold imports) from the repo root; return its JSON line."""
+def fresh_process(mode: str, *args) -> dict:
+    """`python cold_start.py MODE ARGS` in a new interpreter (cold imports): its JSON line."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(
-        [sys.executable, "-c", PEAK_RSS_MB + code, *map(str, args)],
+        [sys.executable, str(COLD_START), mode, *map(str, args)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -207,7 +118,7 @@ def single_canvas(model: Path, canvas_path: Path, folder: Path, settings: dict) 
     process also times its batches over the PNG files and arrays in `folder`.
     """
     runs = [
-        fresh_process(OURS, canvas_path, model, settings["reps"] if i == 0 else 0)
+        fresh_process("digitrec", canvas_path, model, settings["reps"] if i == 0 else 0)
         for i in range(settings["cold_runs"])
     ]
     ours = {
@@ -219,7 +130,7 @@ def single_canvas(model: Path, canvas_path: Path, folder: Path, settings: dict) 
         "tensorflow_imported": runs[0]["tensorflow_imported"],
     }
     keras = fresh_process(
-        KERAS_PATH, canvas_path, model.with_suffix(".h5"), settings["keras_reps"], folder
+        "keras", canvas_path, model.with_suffix(".h5"), settings["keras_reps"], folder
     )
     keras.update(latency(keras.pop("times_s")))
     return {"ours": ours, "keras": keras}
@@ -273,7 +184,7 @@ def app_memory(digits: int) -> dict:
     Each round draws one digit (0-9 in turn, at a random size and place) with the mouse, waits
     for the app's rerun to finish, reads the "Prediction" it shows and presses Clear: one
     prediction per round, as a visitor makes them. The strokes, the reading of the page and
-    Clear come from the app's own browser-test helpers (tests/browser_support.py).
+    Clear come from the helpers the browser tests use too (app_browser.py).
     """
     app = ROOT / "streamlit_app.py"
     if not app.is_file():
@@ -285,17 +196,16 @@ def app_memory(digits: int) -> dict:
         from playwright.sync_api import sync_playwright
     except ImportError as error:
         return {"skipped": f"{error.name} is not installed (requirements-dev.txt)"}
-    sys.path.insert(0, str(ROOT / "tests"))
-    import browser_support as browser
+    import app_browser as browser
 
     with browser.app_server() as (url, server):
         with sync_playwright() as p:
             chromium = browser.launch_chromium(p)
             page = chromium.new_page(viewport=browser.DESKTOP)
-            page.add_init_script(COUNT_RUNS)
+            page.add_init_script(browser.COUNT_RUNS)
             page.goto(url)
             page.locator(browser.CANVAS).wait_for(state="visible", timeout=60_000)
-            wait_for_rerun(page, 0, timeout_s=60)  # the first run loads the model
+            browser.wait_for_rerun(page, 0, timeout_s=60)  # the first run loads the model
             page.wait_for_timeout(300)  # let the pad bind its listeners
             rss_loaded = psutil.Process(server.pid).memory_info().rss / 2**20
             rng = np.random.default_rng(0)
@@ -306,7 +216,7 @@ def app_memory(digits: int) -> dict:
                 runs = page.evaluate("window.scriptRuns")
                 browser.draw(page, browser.place(browser.STROKES[i % 10], left, top, height))
                 try:
-                    wait_for_rerun(page, runs)
+                    browser.wait_for_rerun(page, runs)
                 except Exception as error:
                     raise RuntimeError(f"no answer to digit {i + 1} of {digits} in 30 s") from error
                 read_right += browser.prediction(page) == str(i % 10)
@@ -327,26 +237,6 @@ def app_memory(digits: int) -> dict:
             "peak_rss_mb": int(peak_kb) / 1024,
             "tensorflow_mapped": maps_tensorflow(server.pid),
         }
-
-
-# Streamlit marks its root element with the script's state; count every switch to "running"
-# (a MutationObserver sees each one, however short) so that each digit's rerun is waited for.
-COUNT_RUNS = """
-window.scriptRuns = 0;
-new MutationObserver((records) => {
-  for (const r of records)
-    if (r.target.getAttribute("data-test-script-state") === "running") window.scriptRuns++;
-}).observe(document, {
-  subtree: true, attributes: true, attributeFilter: ["data-test-script-state"],
-});
-"""
-FINISHED = """(runs) => window.scriptRuns > runs && document.querySelector('[data-testid="stApp"]')
-    .getAttribute("data-test-script-state") === "notRunning" """
-
-
-def wait_for_rerun(page, runs_before: int, timeout_s: float = 30.0) -> None:
-    """Wait until the app has run again since `runs_before` and finished."""
-    page.wait_for_function(FINISHED, arg=runs_before, timeout=timeout_s * 1000)
 
 
 def maps_tensorflow(pid: int) -> bool:

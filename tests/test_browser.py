@@ -1,8 +1,9 @@
 """streamlit_app.py in headless Chromium: drawing with a mouse and a finger, clearing, uploading.
 
 The app runs with `streamlit run` on a free port; each test opens its own page (its own Streamlit
-session). Digits are drawn as strokes at different places and sizes (tests/browser_support.py)
-and the "Prediction" metric must read them within ANSWER_WITHIN seconds of the last mouse-up.
+session). Digits are drawn as strokes at different places and sizes (app_browser.py, at the top
+of the repository) and the "Prediction" metric must read them within ANSWER_WITHIN seconds of
+the last mouse-up.
 
     pytest -m browser tests/test_browser.py -s      # -s prints the answer times
 
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_support import (
+
+from app_browser import (
     CANVAS,
     CHROMIUM,
     STROKES,

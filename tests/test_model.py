@@ -1,73 +1,73 @@
-"""The shipped model in models/: checked against data, not taken on trust."""
+"""digitrec/model.py: the CNN takes the input contract, gives ten probabilities, uses its settings.
+
+The trained model that ships in models/ is tested in tests/test_shipped_model.py. Building the
+network imports TensorFlow (seconds), hence the slow marker.
+"""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
 
-from digitrec import synthetic, to_model_input
-from digitrec.augment import draw_scribble
-from digitrec.inference import DEFAULT_MODEL, model_files
+from digitrec.contract import INPUT_SHAPE, NUM_CLASSES
+from digitrec.model import build_model
 
-METADATA = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
-
-
-def test_shipped_files_are_all_there():
-    files = model_files(DEFAULT_MODEL)
-    assert set(files) == {"keras", "tflite", "metadata", "learning_curves", "confusion", "misread"}
-    for role, path in files.items():
-        assert path.is_file(), role
+pytestmark = pytest.mark.slow
 
 
-def test_metadata_reports_the_promised_accuracy():
-    assert METADATA["test"]["count"] == 10000
-    assert METADATA["test"]["accuracy"] >= 0.996
-    assert METADATA["data"]["train_digits"] + METADATA["data"]["validation_digits"] == 60000
-    assert set(METADATA["test"]["per_class"]) == {str(d) for d in range(10)}
-    agreement = METADATA["tflite_agreement"]
-    assert agreement["same_digit"] == agreement["images"] == 10000
-    assert agreement["max_abs_diff"] < 1e-4
+@pytest.fixture(scope="module")
+def model():
+    return build_model()
 
 
-def test_shipped_model_reads_the_committed_test_sample(recognizer, sample):
-    # 1000 MNIST test digits as the model takes them: (N, 28, 28) float32 in [0, 1].
-    probabilities = recognizer.probabilities(sample.x_test.astype(np.float32) / 255.0)
-    assert probabilities.shape == (1000, 10)
+def dropout_rates(model) -> list[float]:
+    return [layer.rate for layer in model.layers if type(layer).__name__ == "Dropout"]
+
+
+def test_build_model_takes_the_input_contract(model):
+    assert model.input_shape == (None, *INPUT_SHAPE)
+    assert model.output_shape == (None, NUM_CLASSES)
+
+
+@pytest.mark.parametrize(
+    "images",
+    [
+        np.zeros((1, *INPUT_SHAPE), np.float32),
+        np.ones((3, *INPUT_SHAPE), np.float32),
+        np.random.default_rng(0).random((8, *INPUT_SHAPE), np.float32),
+    ],
+    ids=["one-blank-image", "three-white-images", "eight-noise-images"],
+)
+def test_build_model_gives_probabilities_per_image(model, images):
+    probabilities = np.asarray(model(images, training=False))
+    assert probabilities.shape == (len(images), NUM_CLASSES)
+    assert probabilities.min() >= 0.0
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
-    assert (probabilities.argmax(axis=1) == sample.y_test).mean() >= 0.99
 
 
-def test_shipped_model_reads_the_sample_through_preprocessing(recognizer, sample):
-    digits = [p.digit for p in recognizer.predict_many(list(sample.x_test))]
-    assert np.mean(np.array(digits) == sample.y_test) >= 0.99
+def test_build_model_parameter_count_matches_its_docstring(model):
+    # "About 327k weights": a change of shape that doubles or halves it should be deliberate.
+    assert 300_000 <= model.count_params() <= 350_000
 
 
-@pytest.mark.parametrize("kind", list(synthetic.RENDERERS))
-def test_shipped_model_reads_rendered_input(recognizer, sample, kind):
-    # The full benchmark is benchmarks/robustness.py; this keeps 150 digits per kind honest.
-    rng = np.random.default_rng(3)
-    files = [
-        synthetic.encode(synthetic.RENDERERS[kind](x, rng), kind, rng) for x in sample.x_test[:150]
-    ]
-    digits = [p.digit for p in recognizer.predict_many(files)]
-    assert np.mean(np.array(digits) == sample.y_test[:150]) >= 0.95
+def test_build_model_defaults_to_its_documented_settings(model):
+    assert dropout_rates(model) == pytest.approx([0.4] * 3)
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
+    assert model.loss == "categorical_crossentropy"  # soft targets for scribbles
 
 
-def test_shipped_model_is_unsure_of_scribbles(recognizer):
-    rng = np.random.default_rng(11)
-    confidences = [recognizer.predict(draw_scribble(rng)).confidence for _ in range(100)]
-    assert np.median(confidences) < 0.5
-    assert np.mean(np.array(confidences) >= 0.9) < 0.1
+@pytest.mark.parametrize(
+    "dropout, learning_rate",
+    [(0.0, 1e-2), (0.25, 3e-4)],
+    ids=["no-dropout-fast", "some-dropout-slow"],
+)
+def test_build_model_uses_dropout_and_learning_rate(dropout, learning_rate):
+    model = build_model(dropout=dropout, learning_rate=learning_rate)
+    assert dropout_rates(model) == pytest.approx([dropout] * 3)
+    assert float(model.optimizer.learning_rate) == pytest.approx(learning_rate)
 
 
-@pytest.mark.slow
-def test_tflite_and_h5_agree_on_the_sample(sample):
-    from digitrec import Recognizer
-
-    x = np.stack([to_model_input(d) for d in sample.x_test])
-    fast = Recognizer.load(backend="litert").probabilities(x)
-    slow = Recognizer.load(backend="keras").probabilities(x)
-    assert (fast.argmax(1) == slow.argmax(1)).all()
-    assert np.abs(fast - slow).max() < 1e-4
+@pytest.mark.parametrize("dropout", [-0.1, 1.5], ids=["negative", "above-one"])
+def test_build_model_rejects_dropout_outside_0_1(dropout):
+    with pytest.raises(ValueError, match="Invalid value received for argument `rate`"):
+        build_model(dropout=dropout)

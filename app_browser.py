@@ -1,9 +1,16 @@
 """Driving streamlit_app.py in headless Chromium, as a person would: the server, the browser, pens.
 
-Used by tests/test_browser.py, and run directly it takes the README's screenshots:
+Used by the browser tests (tests/test_browser.py) and the speed benchmark (benchmarks/speed.py,
+which writes digits on the app's pad to measure the server), and run directly it takes the
+README's screenshots:
 
-    python tests/browser_support.py docs/  # docs/screenshot_desktop.png, screenshot_phone.png
-    python tests/browser_support.py /tmp/shots --model  # and the model tab, to look at
+    python app_browser.py docs/  # docs/screenshot_desktop.png, screenshot_phone.png
+    python app_browser.py /tmp/shots --model  # and the model tab, to look at
+
+It lives here, beside the app it drives, because tests and benchmarks both need it and neither
+imports from the other. It is not part of the digitrec package: it needs Playwright and Chromium
+(requirements-dev.txt), which the library never does. pytest finds it through `pythonpath` in
+pyproject.toml; benchmarks/speed.py puts the repository on the path itself.
 
 Digits are drawn from polylines in a unit box (x right, y down, both 0..1), scaled and moved onto
 the canvas, so one shape can be drawn small in a corner or big in the middle.
@@ -21,7 +28,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -259,6 +266,27 @@ def scroll_offsets(page) -> list[float]:
         """() => [window.scrollY, ...[...document.querySelectorAll('*')]
               .filter(e => e.scrollTop > 0).map(e => e.scrollTop)]"""
     )
+
+
+# Streamlit marks its root element with the script's state; count every switch to "running"
+# (a MutationObserver sees each one, however short) so that each rerun can be waited for.
+# Add it before the page loads: page.add_init_script(COUNT_RUNS).
+COUNT_RUNS = """
+window.scriptRuns = 0;
+new MutationObserver((records) => {
+  for (const r of records)
+    if (r.target.getAttribute("data-test-script-state") === "running") window.scriptRuns++;
+}).observe(document, {
+  subtree: true, attributes: true, attributeFilter: ["data-test-script-state"],
+});
+"""
+FINISHED = """(runs) => window.scriptRuns > runs && document.querySelector('[data-testid="stApp"]')
+    .getAttribute("data-test-script-state") === "notRunning" """
+
+
+def wait_for_rerun(page, runs_before: int, timeout_s: float = 30.0) -> None:
+    """Wait until the app has run again since `runs_before` (window.scriptRuns) and finished."""
+    page.wait_for_function(FINISHED, arg=runs_before, timeout=timeout_s * 1000)
 
 
 # --- screenshots for the README ------------------------------------------------------------------

@@ -1,0 +1,76 @@
+"""The shipped model in models/: checked against data, not taken on trust.
+
+The network's definition (digitrec/model.py) is tested in tests/test_model.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from digitrec import synthetic, to_model_input
+from digitrec.augment import draw_scribble
+from digitrec.inference import DEFAULT_MODEL, model_files
+
+METADATA = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+
+
+def test_shipped_files_are_all_there():
+    files = model_files(DEFAULT_MODEL)
+    assert set(files) == {"keras", "tflite", "metadata", "learning_curves", "confusion", "misread"}
+    for role, path in files.items():
+        assert path.is_file(), role
+
+
+def test_metadata_reports_the_promised_accuracy():
+    assert METADATA["test"]["count"] == 10000
+    assert METADATA["test"]["accuracy"] >= 0.996
+    assert METADATA["data"]["train_digits"] + METADATA["data"]["validation_digits"] == 60000
+    assert set(METADATA["test"]["per_class"]) == {str(d) for d in range(10)}
+    agreement = METADATA["tflite_agreement"]
+    assert agreement["same_digit"] == agreement["images"] == 10000
+    assert agreement["max_abs_diff"] < 1e-4
+
+
+def test_shipped_model_reads_the_committed_test_sample(recognizer, sample):
+    # 1000 MNIST test digits as the model takes them: (N, 28, 28) float32 in [0, 1].
+    probabilities = recognizer.probabilities(sample.x_test.astype(np.float32) / 255.0)
+    assert probabilities.shape == (1000, 10)
+    assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert (probabilities.argmax(axis=1) == sample.y_test).mean() >= 0.99
+
+
+def test_shipped_model_reads_the_sample_through_preprocessing(recognizer, sample):
+    digits = [p.digit for p in recognizer.predict_many(list(sample.x_test))]
+    assert np.mean(np.array(digits) == sample.y_test) >= 0.99
+
+
+@pytest.mark.parametrize("kind", list(synthetic.RENDERERS))
+def test_shipped_model_reads_rendered_input(recognizer, sample, kind):
+    # The full benchmark is benchmarks/robustness.py; this keeps 150 digits per kind honest.
+    rng = np.random.default_rng(3)
+    files = [
+        synthetic.encode(synthetic.RENDERERS[kind](x, rng), kind, rng) for x in sample.x_test[:150]
+    ]
+    digits = [p.digit for p in recognizer.predict_many(files)]
+    assert np.mean(np.array(digits) == sample.y_test[:150]) >= 0.95
+
+
+def test_shipped_model_is_unsure_of_scribbles(recognizer):
+    rng = np.random.default_rng(11)
+    confidences = [recognizer.predict(draw_scribble(rng)).confidence for _ in range(100)]
+    assert np.median(confidences) < 0.5
+    assert np.mean(np.array(confidences) >= 0.9) < 0.1
+
+
+@pytest.mark.slow
+def test_tflite_and_h5_agree_on_the_sample(sample):
+    from digitrec import Recognizer
+
+    x = np.stack([to_model_input(d) for d in sample.x_test])
+    fast = Recognizer.load(backend="litert").probabilities(x)
+    slow = Recognizer.load(backend="keras").probabilities(x)
+    assert (fast.argmax(1) == slow.argmax(1)).all()
+    assert np.abs(fast - slow).max() < 1e-4

@@ -1,0 +1,185 @@
+"""digitrec/synthetic.py: rendered digits and numbers look like what users hand over.
+
+Each renderer returns the layout its docstring promises (shape, dtype, which way round the ink
+is), the same image for the same seed, and an image in which preprocessing finds the digit.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitrec import synthetic
+from digitrec.preprocess import to_model_input
+
+KINDS = list(synthetic.RENDERERS)
+NUMBER_KINDS = ["canvas", "scan", "cheque", "photo"]
+# kind: (shape after (H, W), ink): "light" is white ink on opaque black, "alpha" ink only in
+# alpha over a transparent background, "dark" dark ink on light paper.
+LAYOUTS = {
+    "canvas": ((4,), "light"),
+    "canvas-transparent": ((4,), "alpha"),
+    "scan": ((), "dark"),
+    "photo": ((3,), "dark"),
+    "cheque": ((), "dark"),
+}
+FORMATS = {  # what encode() writes for each kind
+    "canvas": {"PNG"},
+    "canvas-transparent": {"PNG"},
+    "scan": {"PNG", "JPEG"},
+    "photo": {"JPEG"},
+    "cheque": {"PNG"},
+}
+MODES = {"canvas": "RGBA", "canvas-transparent": "RGBA", "scan": "L", "photo": "RGB", "cheque": "L"}
+
+
+def render(kind: str, digit: np.ndarray, seed: int = 0) -> np.ndarray:
+    return synthetic.RENDERERS[kind](digit, np.random.default_rng(seed))
+
+
+def check_ink(image: np.ndarray, ink: str) -> None:
+    """The ink is the way round that `ink` says, with plenty of contrast to the background."""
+    if ink == "light":
+        assert (image[..., 3] == 255).all()  # opaque
+        gray = image[..., :3].mean(axis=2)
+        assert np.median(gray) == 0 and gray.max() == 255
+    elif ink == "alpha":
+        assert len(np.unique(image[..., :3])) == 1 and image[0, 0, 0] in (0, 255)
+        assert np.median(image[..., 3]) == 0 and image[..., 3].max() == 255
+    else:
+        gray = image if image.ndim == 2 else image.mean(axis=2)
+        assert np.median(gray) > 100 and gray.min() < np.median(gray) - 60
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity, allowing a shift of one pixel (centring rounds to whole pixels)."""
+    shifted = [np.roll(a, (dy, dx), axis=(0, 1)) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    return max(float((s * b).sum() / np.sqrt((s * s).sum() * (b * b).sum())) for s in shifted)
+
+
+def ink_columns(ink: np.ndarray) -> int:
+    """How many runs of columns hold ink: separate pieces, side by side."""
+    columns = ink.max(axis=0) > 0
+    return int(columns[0] + (columns[1:] & ~columns[:-1]).sum())
+
+
+# --- one digit -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_renderer_returns_the_documented_layout(sample, kind):
+    channels, ink = LAYOUTS[kind]
+    for seed in range(5):
+        image = render(kind, sample.x_test[seed], seed)
+        assert image.dtype == np.uint8 and image.shape[2:] == channels
+        if kind.startswith("canvas"):
+            assert image.shape[:2] == (synthetic.CANVAS, synthetic.CANVAS)
+        check_ink(image, ink)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_renderer_is_deterministic_for_a_seed(sample, kind):
+    digit = sample.x_test[0]
+    assert np.array_equal(render(kind, digit, seed=4), render(kind, digit, seed=4))
+    assert not np.array_equal(render(kind, digit, seed=4), render(kind, digit, seed=5))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_renderer_output_preprocesses_to_the_digit(sample, kind):
+    rng = np.random.default_rng(0)
+    digits = sample.x_test[:10]
+    found = [to_model_input(synthetic.RENDERERS[kind](digit, rng)) for digit in digits]
+    assert all(x is not None for x in found)
+    # The MNIST digit and its rendering preprocess to nearly the same 28x28 (a hard cheque or a
+    # photo may lose a stroke: the median is what must hold).
+    similarity = [cosine(x, to_model_input(d)) for x, d in zip(found, digits, strict=True)]
+    assert np.median(similarity) >= 0.85
+
+
+# --- whole numbers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("length", [1, 3, 7], ids=["one-digit", "three-digits", "seven-digits"])
+def test_compose_number_without_marks_or_touching_keeps_digits_apart(sample, length):
+    for seed in range(5):
+        digits = list(sample.x_test[seed * 7 : seed * 7 + length])
+        ink = synthetic.compose_number(
+            digits, np.random.default_rng(seed), marks=False, touching=0.0
+        )
+        assert ink.dtype == np.float32 and ink.min() >= 0.0 and ink.max() <= 1.0 + 1e-6
+        assert ink_columns(ink) == length
+
+
+def test_compose_number_grows_with_its_digits(sample):
+    widths = [
+        synthetic.compose_number(list(sample.x_test[:n]), np.random.default_rng(0)).shape[1]
+        for n in (1, 3, 6)
+    ]
+    assert widths == sorted(widths) and widths[0] < widths[-1]
+
+
+def test_compose_number_touching_packs_digits_closer(sample):
+    digits = list(sample.x_test[:5])
+    apart, touching = (
+        synthetic.compose_number(digits, np.random.default_rng(2), marks=False, touching=t)
+        for t in (0.0, 1.0)
+    )
+    assert touching.shape[1] < apart.shape[1]
+
+
+def test_compose_number_marks_add_separators_and_endings(sample):
+    # Over a few seeds, some numbers get a separator or an ending: more pieces than digits.
+    digits = list(sample.x_test[:6])
+    pieces = [
+        ink_columns(synthetic.compose_number(digits, np.random.default_rng(seed)))
+        for seed in range(10)
+    ]
+    assert max(pieces) > len(digits)
+
+
+@pytest.mark.parametrize("kind", NUMBER_KINDS)
+def test_render_number_returns_the_documented_layout(sample, kind):
+    ink = synthetic.compose_number(list(sample.x_test[:4]), np.random.default_rng(0))
+    image = synthetic.render_number(ink, kind, np.random.default_rng(1))
+    pad = int(0.1 * ink.shape[0])
+    channels, polarity = LAYOUTS[kind]
+    assert image.dtype == np.uint8
+    assert image.shape == (ink.shape[0] + 2 * pad, ink.shape[1] + 2 * pad, *channels)
+    check_ink(image, polarity)
+
+
+def test_render_number_rejects_an_unknown_kind(sample):
+    ink = synthetic.compose_number(list(sample.x_test[:2]), np.random.default_rng(0))
+    with pytest.raises(ValueError, match="unknown kind 'etching'"):
+        synthetic.render_number(ink, "etching", np.random.default_rng(0))
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_encode_round_trips_through_pil(sample, kind):
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        image = synthetic.RENDERERS[kind](sample.x_test[seed], rng)
+
+        with Image.open(io.BytesIO(synthetic.encode(image, kind, rng))) as picture:
+            assert picture.format in FORMATS[kind] and picture.mode == MODES[kind]
+            decoded = np.asarray(picture)
+
+        if picture.format == "PNG":
+            assert np.array_equal(decoded, image)  # lossless, channels in their order
+        else:
+            # JPEG is lossy: close, and each channel's mean in its place (RGB, not BGR).
+            assert decoded.shape == image.shape
+            assert np.abs(decoded.astype(np.int16) - image).mean() < 8
+            assert np.allclose(decoded.mean(axis=(0, 1)), image.mean(axis=(0, 1)), atol=2)
+
+
+def test_encode_writes_scans_as_png_and_as_jpeg(sample):
+    image = render("scan", sample.x_test[0])
+    files = [synthetic.encode(image, "scan", np.random.default_rng(seed)) for seed in range(10)]
+    assert {Image.open(io.BytesIO(file)).format for file in files} == {"PNG", "JPEG"}
