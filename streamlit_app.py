@@ -17,13 +17,13 @@ import altair as alt
 import numpy as np
 import streamlit as st
 
-from digitrec import ImageError, ModelError, Prediction, Recognizer, read_image
+from digitrec import ImageError, ModelError, NumberReading, Prediction, Recognizer, read_image
 from digitrec.inference import model_files
+from digitrec.numbers import with_boxes
 
-# Below this confidence the page says it is unsure and names the two best candidates: a scribble,
-# a letter or a digit drawn half-way still gets a softmax winner, often at 30-50%, and showing it
-# bare would claim a certainty the model does not have.
-UNSURE_BELOW = 0.6
+# Below Prediction's unsure threshold the page says it is unsure and names the two best
+# candidates: a scribble, a letter or a digit drawn half-way still gets a softmax winner, often at
+# 30-50%, and showing it bare would claim a certainty the model does not have.
 # Below this the best digit is hardly ahead of the rest (a scribble spreads about 10% over each
 # digit): the page shows "?" for it instead of a digit, and says so.
 NO_GUESS_BELOW = 0.35
@@ -39,72 +39,20 @@ OTHER_COLOUR = "#cbd5e1"
 
 log = logging.getLogger(__name__)
 
-# Streamlit's default top padding (6rem) would push the drawing pad below the fold on a phone.
-# The answer is the point of the page: its number is set larger than Streamlit's other metrics.
-# On a touch screen PAD_TOOLBAR_JS pins the pad's toolbar above it: room is made for it there,
-# so that it does not cover the tabs. The script's own element is hidden: it would add a gap.
-PAGE_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
-[class*="st-key-answer"] [data-testid="stMetricValue"] { font-size: 3.6rem; line-height: 1.1; }
-[class*="st-key-canvas-"] { margin-top: 2rem; }  /* room for the pad's toolbar above it */
-[data-testid="stElementContainer"]:has(script#digitrec-pad-toolbar-js) { display: none; }
-</style>"""
+# The page's own CSS, and the script that keeps the pad's toolbar usable on touch screens, are
+# real CSS and JS files in static/, each opening with a comment on why it is there. Both are
+# inlined into the page (Streamlit's static file serving stays off).
+STATIC = Path(__file__).parent / "static"
 
-# The canvas' toolbar (undo, redo, edit, reset) is invisible until the pad is hovered, and while
-# invisible it hangs 1rem into the pad's top right corner: touch screens never hover, so a finger
-# stroke starting there lands on its hidden buttons and is not drawn. Its styles live in the
-# component's shadow root, which PAGE_CSS cannot reach, so this script adds a <style> to every
-# shadow root holding a pad (once each: "Clear" mounts a new one, hence the observer, installed
-# once per page although st.html runs on every rerun). Hidden, the toolbar takes no pointer
-# events; on a touch screen it stays visible above the pad, where only its buttons take touches
-# (the toolbar's transparent padding reaches 0.25rem into the pad). A mouse still sees it appear
-# on hover, as before.
-PAD_TOOLBAR_CSS = """
-.dc-toolbar { pointer-events: none; }
-.dc-root:hover > .dc-toolbar, .dc-toolbar:focus-within, .dc-toolbar[data-pinned=true] {
-  pointer-events: auto;
-}
-@media (hover: none), (pointer: coarse) {
-  .dc-toolbar { opacity: 1 !important; top: -2.65rem !important; transition: none !important;
-                pointer-events: none !important; }
-  .dc-toolbar-card { pointer-events: auto; }
-}"""
-PAD_TOOLBAR_JS = (
-    """<script id="digitrec-pad-toolbar-js">
-(() => {
-  if (window.digitrecPadToolbarFix) return;
-  window.digitrecPadToolbarFix = true;
-  const css = `"""
-    + PAD_TOOLBAR_CSS
-    + """`;
-  const watched = new WeakSet();
-  let pending = false;
-  const observer = new MutationObserver(() => {
-    if (!pending) { pending = true; requestAnimationFrame(patch); }
-  });
-  function patch() {
-    pending = false;
-    for (const host of document.querySelectorAll("*")) {
-      const root = host.shadowRoot;
-      if (!root) continue;
-      // A new shadow root may get its pad a moment later: watch inside it too.
-      if (!watched.has(root)) {
-        watched.add(root);
-        observer.observe(root, {childList: true, subtree: true});
-      }
-      if (root.querySelector(".dc-root") && !root.getElementById("digitrec-pad-toolbar")) {
-        const style = document.createElement("style");
-        style.id = "digitrec-pad-toolbar";
-        style.textContent = css;
-        root.appendChild(style);
-      }
-    }
-  }
-  observer.observe(document.body, {childList: true, subtree: true});
-  patch();
-})();
-</script>"""
-)
+
+def static_text(name: str) -> str:
+    """static/<name> without its opening /* comment */, which is for whoever edits the file."""
+    text = (STATIC / name).read_text(encoding="utf-8")
+    return text[text.index("*/") + len("*/") :]
+
+
+PAGE_CSS = f"<style>{static_text('page.css')}</style>"
+PAD_TOOLBAR_JS = f'<script id="digitrec-pad-toolbar-js">{static_text("pad_toolbar.js")}</script>'
 
 
 def main():
@@ -155,9 +103,10 @@ def draw_section(recognizer: Recognizer):
         if drawing is None:
             st.info(EMPTY_PROMPT, icon=":material/edit:")
             return
-        predictions = read_safely(recognizer.predict_digits, drawing)
-        if predictions is not None:
-            show_answer(predictions, EMPTY_PROMPT, key="drawn")
+        reading = read_safely(recognizer.read_number, drawing)
+        if reading is not None:
+            show_answer(reading, EMPTY_PROMPT, key="drawn")
+            show_split(drawing, reading)
 
 
 EMPTY_PROMPT = (
@@ -225,12 +174,14 @@ def upload_section(recognizer: Recognizer):
         return
     # The answer first: on a phone the columns stack, and the answer should not sit below the photo.
     answer, picture = st.columns([1, 1], gap="medium")
-    with picture:
-        st.image(image, caption=upload.name, width=UPLOAD_PREVIEW_WIDTH)
     with answer:
-        predictions = read_safely(recognizer.predict_digits, image)
-        if predictions is not None:
-            show_answer(predictions, NO_INK_IN_UPLOAD, key="uploaded")
+        reading = read_safely(recognizer.read_number, image)
+        if reading is not None:
+            show_answer(reading, NO_INK_IN_UPLOAD, key="uploaded")
+    with picture:
+        # The boxes show how the number was split, on the image as uploaded.
+        shown = with_boxes(image, reading) if reading and reading.digits else image
+        st.image(shown, caption=upload.name, width=UPLOAD_PREVIEW_WIDTH)
 
 
 NO_INK_IN_UPLOAD = (
@@ -267,15 +218,15 @@ def read_safely(step, image):
 # --- the answer ----------------------------------------------------------------------------------
 
 
-def show_answer(predictions: list[Prediction], empty_message: str, key: str):
+def show_answer(reading: NumberReading, empty_message: str, key: str):
     """The number read, how sure the model is, and per digit what it saw and its probabilities."""
+    predictions = reading.digits
     if not predictions:
         st.info(empty_message, icon=":material/edit:")
         return
     number = "".join(str(p.digit) if p.confidence >= NO_GUESS_BELOW else "?" for p in predictions)
-    # Digits are read independently, so the chance that the whole number is right is the product.
-    confidence = float(np.prod([p.confidence for p in predictions]))
-    unsure = [i for i, p in enumerate(predictions) if p.confidence < UNSURE_BELOW]
+    confidence = reading.confidence  # the chance that every digit is right
+    unsure = [i for i, p in enumerate(predictions) if p.unsure]
     headline, seen = st.columns([3, 2], vertical_alignment="center", wrap=False)
     with headline, st.container(key=f"answer-{key}"):
         st.metric(
@@ -305,6 +256,17 @@ def show_answer(predictions: list[Prediction], empty_message: str, key: str):
                 caption = f"{p.digit} · {p.confidence:.0%}"
                 st.image(upscale(p.model_input, 3), caption=caption, output_format="PNG")
                 st.altair_chart(probability_chart(p, 90, compact=True), width="stretch")
+
+
+def show_split(drawing: np.ndarray, reading: NumberReading):
+    """For a number, the drawing with a box around each digit: how the pad was split."""
+    if len(reading.digits) > 1:
+        st.image(
+            with_boxes(drawing, reading),
+            caption="how the number was split",
+            width=UPLOAD_PREVIEW_WIDTH // 2,
+            output_format="PNG",
+        )
 
 
 def unsure_message(predictions: list[Prediction], unsure: list[int]) -> str:
@@ -368,7 +330,7 @@ def probability_chart(p: Prediction, height: int, compact: bool) -> alt.Chart:
     return (bars + labels).properties(height=height)
 
 
-# --- the model -----------------------------------------------------------------------------------
+# --- the model tab -------------------------------------------------------------------------------
 
 
 def model_section(recognizer: Recognizer):

@@ -252,13 +252,13 @@ def _answer(root, probabilities):
 
     sys.path.insert(0, root)
     import streamlit_app
-    from digitrec import Prediction
+    from digitrec import NumberReading, Prediction
 
     predictions = []
     for p in probabilities:
         digit = int(np.argmax(p))
         predictions.append(Prediction(digit, p[digit], p, np.zeros((28, 28), np.float32)))
-    streamlit_app.show_answer(predictions, "nothing here", key="test")
+    streamlit_app.show_answer(NumberReading.of(predictions), "nothing here", key="test")
 
 
 def _probabilities(**chances) -> list[float]:
