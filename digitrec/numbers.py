@@ -34,8 +34,9 @@ from digitrec.preprocess import (
 MAX_ATOMS = 4  # a digit is at most this many neighbouring atoms (a 5 in three strokes, a cut 0)
 SEPARATOR_HEIGHT = 0.5  # marks lower than this share of the line's height are separators
 WIDE = 1.0  # a group wider than this many line heights may hold several digits: cut it
-SURE = 0.9  # a stroke read alone at least this confidently is not cut (unless too wide)
-SPLIT_UNSURE = 0.5  # an unsure stroke wider than this many line heights is tried in pieces
+SPLIT = 0.5  # strokes wider than this many line heights may hold more than one digit
+SURE = 0.9  # a stroke read alone this confidently is cut only at a pinch (unless too wide)
+PINCH_COST = 0.1  # log-penalty for a cut at a pinch (one thin run between loops or crossings)
 FORCE_CUTS = 1.2  # a group wider than this many line heights is cut even where no column is thin
 MIN_PIECE = 0.12  # never cut closer than this many line heights to a group's side
 CUT_COST = 0.5  # log-penalty for each cut through ink: a split must read clearly better
@@ -141,42 +142,55 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
     return mask & ~np.isin(labels, drop) if drop else mask
 
 
-def cut_columns(group: np.ndarray, height: float, stroke: float) -> list[int]:
-    """Where a group too wide for one digit may be cut: the columns where its ink is thinnest.
+def cut_columns(
+    group: np.ndarray, height: float, stroke: float, thin_too: bool = True
+) -> dict[int, float]:
+    """Where a stroke may be cut into digits, and what each cut costs (a log-penalty).
 
-    Returns x positions (in the group's mask) at local minima of the ink per column, where that
-    a single run of ink at most about two strokes long crosses (where two digits touch), and
-    not nearer than MIN_PIECE heights to either side. The classifier decides which cuts hold.
+    Returns {x: cost} for columns not nearer than MIN_PIECE heights to either side:
+    * a pinch (PINCH_COST): a neck, one thin run of ink with at least twice as much ink on
+      either side, as where a stroke joins two digits; a loop's walls never look like that;
+    * with `thin_too`, a thin column (CUT_COST): a local minimum of ink crossed by at most two
+      thin runs, where two digits touch or cross (a loop's walls qualify too: the classifier
+      and the cost keep a 0 whole);
+    * in a stroke wider than FORCE_CUTS heights, where overlapping digits leave no thin column,
+      the thinnest column near each place where a digit of average width would end.
     """
     xs = np.nonzero(group.any(axis=0))[0]
     left, right = xs[0], xs[-1] + 1
-    if right - left <= WIDE * height:
-        return []
     cols = group[:, left:right].view(np.uint8)
     ink = cols.sum(axis=0)
     runs = (np.diff(cols, axis=0, prepend=0) == 1).sum(axis=0)  # strokes crossing each column
     margin = max(2, int(MIN_PIECE * height))
     window = max(2, int(0.12 * height))
-    cuts = []
+    reach = max(3, int(0.4 * height))  # how far a neck's shoulders may be
+    cuts: dict[int, float] = {}
+
+    def free(x):
+        return all(abs(x - c) > window for c in cuts)
+
+    limit = max(2.5 * stroke, 0.2 * height)
     for x in range(margin, len(ink) - margin):
         lo, hi = max(0, x - window), min(len(ink), x + window + 1)
-        # One or two thin strokes: where two digits touch or cross. A loop's walls qualify too;
-        # the classifier and CUT_COST keep a 0 whole.
-        thin = runs[x] <= 2 and ink[x] <= max(2.5 * stroke, 0.2 * height)
-        if thin and ink[x] == ink[lo:hi].min() and (not cuts or x - cuts[-1] > window):
-            cuts.append(x)
+        if ink[x] > limit or ink[x] != ink[lo:hi].min() or not free(x):
+            continue
+        # A neck: one run, with at least twice as much ink on either side of it.
+        a, b = max(0, x - reach), min(len(ink), x + reach + 1)
+        pinch = runs[x] == 1 and 2 * ink[x] <= min(ink[a:x].max(), ink[x + 1 : b].max())
+        if pinch:
+            cuts[x] = PINCH_COST
+        elif thin_too and runs[x] <= 2:
+            cuts[x] = CUT_COST
     if right - left > FORCE_CUTS * height:
-        # Too wide to be one digit: where digits overlap no column is thin. Cut also at the
-        # thinnest column near each place where a digit of average width would end.
         n = max(2, round((right - left) / (0.7 * height)))
         for k in range(1, n):
             centre = k * len(ink) // n
             lo, hi = max(margin, centre - window), min(len(ink) - margin, centre + window + 1)
             if lo < hi:
                 x = lo + int(np.argmin(ink[lo:hi]))
-                if all(abs(x - c) > window for c in cuts):
-                    cuts.append(x)
-    return [left + x for x in sorted(cuts)]
+                if free(x):
+                    cuts[x] = CUT_COST
+    return {left + x: cost for x, cost in sorted(cuts.items())}
 
 
 def atoms(mask: np.ndarray) -> tuple[list[np.ndarray], float, float]:
@@ -195,15 +209,16 @@ def atoms(mask: np.ndarray) -> tuple[list[np.ndarray], float, float]:
     return pieces, line_height(stats[1:]), stroke_width(mask)
 
 
-def split_stroke(piece: np.ndarray, cuts: list[int]) -> list[np.ndarray]:
-    """A stroke's mask cut at these columns into the parts between them, left to right."""
-    edges = [0, *cuts, piece.shape[1]]
+def split_stroke(piece: np.ndarray, cuts) -> list[tuple[np.ndarray, int]]:
+    """A stroke's mask cut at these columns: (part, its left edge) for each non-empty part,
+    left to right. The first part's left edge is 0."""
+    edges = [0, *sorted(cuts), piece.shape[1]]
     parts = []
     for x0, x1 in zip(edges[:-1], edges[1:], strict=True):
         part = np.zeros_like(piece)
         part[:, x0:x1] = piece[:, x0:x1]
         if part.any():
-            parts.append(part)
+            parts.append((part, x0))
     return parts
 
 
@@ -286,16 +301,19 @@ def read_number(recognizer, image) -> NumberReading:
     if not strokes:
         return NumberReading("", [], 0.0)
     alone = _read(recognizer, ink, strokes)
-    pieces, cut, known = [], [], {}
+    pieces, cost, known = [], [], {}
     for piece, p in zip(strokes, alone, strict=True):
         x0, _, x1, _ = _extent(piece)
-        unsure = p.max() < SURE and x1 - x0 > SPLIT_UNSURE * height
-        cuts = cut_columns(piece, height, stroke) if unsure or x1 - x0 > WIDE * height else []
-        parts = split_stroke(piece, cuts) if cuts else [piece]
+        cuts = {}
+        if x1 - x0 > SPLIT * height:
+            thin_too = p.max() < SURE or x1 - x0 > WIDE * height
+            cuts = cut_columns(piece, height, stroke, thin_too)
+        parts = split_stroke(piece, cuts) if cuts else [(piece, 0)]
         if len(parts) == 1:
             known[(len(pieces), len(pieces))] = p  # already read
-        cut += [False] + [True] * (len(parts) - 1)
-        pieces += parts
+        for k, (part, x0) in enumerate(parts):
+            pieces.append(part)
+            cost.append(cuts.get(x0, 0.0) if k else 0.0)  # the cut on its left, if any
 
     spans = candidate_digits(pieces, height)
     masks = {}
@@ -312,7 +330,7 @@ def read_number(recognizer, image) -> NumberReading:
         x0, y0, x1, y1 = _extent(masks[span])
         confidence = max(float(p.max()), 1e-9)
         score = math.log(confidence) + shape_prior(int(p.argmax()), x1 - x0, y1 - y0, height)
-        scores[span] = score - (CUT_COST if cut[span[0]] else 0.0)  # it starts at a cut
+        scores[span] = score - cost[span[0]]  # the cut it starts at, if any
     digits = []
     for span in best_path(scores, len(pieces)):
         p = known[span]

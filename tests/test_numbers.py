@@ -8,6 +8,7 @@ import pytest
 
 from digitrec import NumberReading, Prediction, synthetic
 from digitrec.numbers import (
+    PINCH_COST,
     atoms,
     best_path,
     cut_columns,
@@ -90,7 +91,7 @@ def test_read_number_boxes_are_in_the_input_coordinates(recognizer, sample):
     assert reading.text == "38"
     for p in reading.digits:
         x, y, w, h = p.box
-        assert 0 <= x and x + w <= big.shape[1] + 4 and 0 <= y and y + h <= big.shape[0] + 4
+        assert x >= 0 and x + w <= big.shape[1] + 4 and y >= 0 and y + h <= big.shape[0] + 4
         assert big[y : y + h, x : x + w].max() > 200  # the box holds ink
     assert reading.digits[0].box[0] < reading.digits[1].box[0]
 
@@ -157,10 +158,10 @@ def test_drop_separators(mark, box, dropped):
     assert (not drop_separators(mask)[y0:y1, x0:x1].any()) == dropped
 
 
-def test_cut_columns_leaves_a_narrow_group_whole():
-    group = np.zeros((60, 60), bool)
-    group[5:55, 20:45] = True
-    assert cut_columns(group, height=50.0, stroke=5.0) == []
+def test_cut_columns_leaves_a_loop_whole_unless_asked():
+    loop = np.zeros((60, 60), np.uint8)
+    cv2.ellipse(loop, (30, 30), (18, 25), 0, 0, 360, 1, 5)  # a 0: two walls in every column
+    assert cut_columns(loop.astype(bool), height=50.0, stroke=5.0, thin_too=False) == {}
 
 
 def test_cut_columns_cuts_where_two_blobs_touch():
@@ -170,6 +171,15 @@ def test_cut_columns_cuts_where_two_blobs_touch():
     group[28:32, 50:60] = True  # a thin bridge
     cuts = cut_columns(group, height=50.0, stroke=4.0)
     assert any(50 <= c <= 60 for c in cuts)
+
+
+def test_cut_columns_finds_the_pinch_where_a_one_touches_a_zero():
+    mask = np.zeros((60, 90), np.uint8)
+    cv2.line(mask, (12, 5), (12, 55), 1, 5)  # the 1
+    cv2.ellipse(mask, (50, 30), (18, 25), 0, 0, 360, 1, 5)  # the 0
+    cv2.line(mask, (12, 30), (32, 30), 1, 4)  # touching it
+    cuts = cut_columns(mask.astype(bool), height=50.0, stroke=5.0, thin_too=False)
+    assert any(15 <= x <= 31 and cost == PINCH_COST for x, cost in cuts.items())
 
 
 def test_atoms_are_the_strokes_left_to_right():
@@ -186,9 +196,10 @@ def test_atoms_are_the_strokes_left_to_right():
 def test_split_stroke_cuts_at_the_columns():
     piece = np.zeros((10, 30), bool)
     piece[2:8, 3:27] = True
-    parts = split_stroke(piece, [10, 20])
-    assert len(parts) == 3 and sum(p.sum() for p in parts) == piece.sum()
-    assert not (parts[0] & parts[1]).any()
+    parts = split_stroke(piece, {10: 0.5, 20: 0.1})
+    assert [x0 for _, x0 in parts] == [0, 10, 20]
+    masks = [part for part, _ in parts]
+    assert sum(m.sum() for m in masks) == piece.sum() and not (masks[0] & masks[1]).any()
 
 
 def test_shape_prior_penalises_too_wide_thin_or_low_digits():
