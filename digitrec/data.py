@@ -68,8 +68,7 @@ def load_mnist(source: str | Path = "auto") -> MnistData:
                 reasons.append(str(error))
         else:
             raise DataError(HOW_TO_GET_MNIST.format(reasons="; ".join(reasons)))
-    _check(data)
-    return data
+    return _checked_uint8(data)
 
 
 def _load_path(path: Path) -> MnistData:
@@ -176,7 +175,8 @@ def read_idx(path: Path) -> np.ndarray:
     return data.reshape(shape)
 
 
-def _check(data: MnistData) -> None:
+def _checked_uint8(data: MnistData) -> MnistData:
+    """The data with its shapes checked (DataError if they do not match) and as uint8."""
     for name, x, y in (("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)):
         if x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) != len(y):
             raise DataError(
@@ -184,6 +184,7 @@ def _check(data: MnistData) -> None:
             )
     data.x_train, data.x_test = data.x_train.astype(np.uint8), data.x_test.astype(np.uint8)
     data.y_train, data.y_test = data.y_train.astype(np.uint8), data.y_test.astype(np.uint8)
+    return data
 
 
 def load_uci_digits():

@@ -232,11 +232,7 @@ class Recognizer:
         Raises ImageError for the first image that cannot be read; use `predict_files` to get
         an error per file instead.
         """
-        inputs = _prepare(list(images))
-        for item in inputs:
-            if isinstance(item, ImageError):
-                raise item
-        return self._classify(inputs, batch_size)
+        return self._classify(_model_inputs(list(images), errors_as_values=False), batch_size)
 
     def read_number(self, image) -> NumberReading:
         """One image of a row of digits -> NumberReading (.text, .digits with boxes, .confidence).
@@ -260,7 +256,7 @@ class Recognizer:
         paths = list(paths)
         for start in range(0, len(paths), batch_size):
             chunk = paths[start : start + batch_size]
-            inputs = _prepare(chunk)
+            inputs = _model_inputs(chunk, errors_as_values=True)
             predictions = self._classify(inputs, batch_size)
             for path, item, prediction in zip(chunk, inputs, predictions, strict=True):
                 yield path, item if isinstance(item, ImageError) else prediction
@@ -280,17 +276,20 @@ class Recognizer:
         return results
 
 
-def _prepare(images: list) -> list:
+def _model_inputs(images: list, errors_as_values: bool) -> list:
     """to_model_input for each image, on a few threads: decoding and OpenCV release the GIL.
 
-    Each item becomes a (28, 28) array, None (no ink) or the ImageError that explains it.
+    Each item becomes a (28, 28) array or None (no ink). An image that cannot be read raises
+    its ImageError, or with `errors_as_values` takes that error's place in the list.
     """
 
     def prepare(image):
         try:
             return to_model_input(image)
         except ImageError as error:
-            return error
+            if errors_as_values:
+                return error
+            raise
 
     if len(images) < 16:  # not worth starting threads
         return [prepare(image) for image in images]

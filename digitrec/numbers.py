@@ -22,14 +22,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from digitrec.preprocess import (
-    _components,
-    fit_mnist,
-    ink_mask,
-    load_array,
-    stroke_width,
-    to_ink,
-)
+from digitrec.decode import to_array
+from digitrec.preprocess import _components, fit_mnist, ink_mask, stroke_width, to_ink
 
 MAX_ATOMS = 4  # a digit is at most this many neighbouring atoms (a 5 in three strokes, a cut 0)
 SEPARATOR_HEIGHT = 0.5  # marks lower than this share of the line's height are separators
@@ -278,7 +272,7 @@ def segment_number(image):
     Returns (ink, strokes, line height, stroke width, scale): `scale` maps the ink's
     coordinates back to the input image's (to_ink shrinks big images).
     """
-    array = load_array(image)
+    array = to_array(image)
     ink = to_ink(array)
     scale = max(array.shape[:2]) / max(ink.shape)  # to_ink shrinks big images
     mask = ink_mask(ink)
@@ -358,7 +352,7 @@ def with_boxes(image, reading: NumberReading, colour=(79, 70, 229)) -> np.ndarra
     Shows people how the number was split. Light images keep their look; a canvas' transparent
     or black background is shown as it was drawn.
     """
-    array = load_array(image)
+    array = to_array(image)
     if array.ndim == 2:
         rgb = cv2.cvtColor(array, cv2.COLOR_GRAY2RGB)
     elif array.shape[2] == 4:

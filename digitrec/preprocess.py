@@ -6,7 +6,7 @@ nothing like that: a canvas whose ink lives only in the alpha channel, dark ink 
 a phone photo with a shadow across it, a digit drawn tiny in a corner or huge with a fat brush.
 This module undoes all of that, in four steps:
 
-    decode       read_image: file path or bytes -> array (any size, mode, bit depth)
+    decode       digitrec.decode.read_image: file or bytes -> array (any size, mode, bit depth)
     ink          to_ink: array -> (H, W) float32, ink 1.0 on 0.0, light and polarity evened out
     segment      ink_mask / split_digits: which pixels are the digit(s), noise removed
     normalise    fit_mnist: one digit's ink -> (28, 28) float32, MNIST's own layout
@@ -16,17 +16,15 @@ This module undoes all of that, in four steps:
 
 from __future__ import annotations
 
-import io
 import warnings
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from digitrec.contract import FIT_BOX, IMAGE_SIZE
+from digitrec.decode import WORK_SIDE, ImageError, as_uint8, read_image, to_array
 
-MAX_PIXELS = 50_000_000  # decoding a bigger image costs GBs of memory; ask the user to resize
-WORK_SIDE = 448  # images are shrunk to this longest side first: ample for one line of digits
+__all__ = ["ImageError", "read_image", "to_model_input", "to_ink", "ink_mask", "fit_mnist"]
 # Stroke width of MNIST digits once fitted into 20x20, in pixels (median 2.35 over 2000 training
 # digits, measured with stroke_width on 4x upsampled digits). Outside this band strokes are eroded
 # or dilated back to MNIST_STROKE before shrinking, so a fat brush or a hairline reads the same.
@@ -34,102 +32,6 @@ MNIST_STROKE = 2.35
 STROKE_BAND = (1.4, 4.0)
 MIN_CONTRAST = 0.18  # ink that differs from the background by less than this is no ink
 MIN_INK_SIDE = 0.04  # the ink's bounding box must span 4% of the image's longer side
-
-
-class ImageError(ValueError):
-    """The input cannot be read as an image. The message says why, in one line."""
-
-
-# --- decode ------------------------------------------------------------------------------------
-
-
-def read_image(source) -> np.ndarray:
-    """Decode a file path, raw file bytes or a PIL image into a uint8 array.
-
-    Returns (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA. Phone photos are turned upright (EXIF),
-    animated images give their first frame, 16-bit images are scaled to 8 bits. Raises ImageError
-    with a one-line reason for anything that is not a readable image.
-    """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise ImageError(
-                f"no such file: {path}" if not path.exists() else f"not a file: {path}"
-            )
-        data = path.read_bytes()
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    elif hasattr(source, "getbands"):  # already a PIL image
-        return _pil_to_array(source)
-    else:
-        raise ImageError(f"cannot read an image from {type(source).__name__}")
-    if not data:
-        raise ImageError("the file is empty")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format == "JPEG":
-                # JPEG can decode at 1/2, 1/4 or 1/8 scale for free: big photos stay cheap.
-                image.draft("RGB", (2 * WORK_SIDE, 2 * WORK_SIDE))
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise ImageError(
-                    f"the image is too large ({width}x{height} pixels); "
-                    f"resize it below {MAX_PIXELS // 1_000_000} megapixels"
-                )
-            image.seek(0)  # first frame of an animation
-            image = ImageOps.exif_transpose(image)
-            image.load()
-    except ImageError:
-        raise
-    except UnidentifiedImageError:
-        raise ImageError("not an image file (or a format digitrec cannot read)") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(
-            f"the image is too large; resize it below {MAX_PIXELS // 1_000_000} megapixels"
-        ) from None
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise ImageError(f"the image is damaged or truncated ({error})") from None
-    return _pil_to_array(image)
-
-
-def _pil_to_array(image) -> np.ndarray:
-    mode = image.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit PNGs arrive as these
-        array = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if array.max() > 255 else 255.0
-        return np.clip(array * (255.0 / top), 0, 255).astype(np.uint8)
-    if mode == "F":
-        return as_uint8(np.asarray(image, dtype=np.float32))
-    if mode == "P":
-        mode = "RGBA" if "transparency" in image.info else "RGB"
-    elif mode in ("1", "L"):
-        mode = "L"
-    elif mode in ("LA", "La", "PA", "RGBA", "RGBa"):
-        mode = "RGBA"
-    else:  # RGB, CMYK, YCbCr, LAB, HSV, ...
-        mode = "RGB"
-    return np.asarray(image.convert(mode))
-
-
-def as_uint8(image: np.ndarray) -> np.ndarray:
-    """Any numeric array -> uint8: floats in [0, 1] or [0, 255], bool, 16-bit, ..."""
-    image = np.asarray(image)
-    if image.dtype == np.uint8:
-        return image
-    if image.dtype == bool:
-        return image.astype(np.uint8) * 255
-    if not np.issubdtype(image.dtype, np.number):
-        raise ImageError(f"image has dtype {image.dtype}; expected numbers")
-    image = np.nan_to_num(image.astype(np.float64))
-    if np.issubdtype(image.dtype, np.floating) and image.size and image.max() <= 1.0:
-        image = image * 255.0  # float images in [0, 1]
-    if image.size and image.max() > 255:
-        image = image * (255.0 / 65535.0)  # 16-bit
-    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
 
 
 # --- ink -----------------------------------------------------------------------------------------
@@ -307,10 +209,14 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
     keep = np.zeros(count, bool)
     for label in range(1, count):
         x, y, w, h, area = stats[label]
-        touches = x == 0 or y == 0 or x + w == width or y + h == height
-        spans = w >= 0.9 * width or h >= 0.9 * height
-        if touches and spans and area < 0.5 * w * h and count > 2:
-            continue  # a frame or paper edge, not a digit
+        # A frame or the paper's edge, not a digit: a thin band along a border, or a ring
+        # around the whole image. A digit filling a tight crop touches borders too, but is
+        # neither thin nor hollow.
+        along_top_or_bottom = (y == 0 or y + h == height) and w >= 0.9 * width and h <= 0.2 * height
+        along_a_side = (x == 0 or x + w == width) and h >= 0.9 * height and w <= 0.2 * width
+        ring = w >= 0.9 * width and h >= 0.9 * height and area < 0.5 * w * h
+        if (along_top_or_bottom or along_a_side or ring) and count > 2:
+            continue
         # Specks: tiny next to the biggest stroke, or a few pixels in absolute terms.
         if area >= max(0.06 * areas.max(), 4e-5 * height * width):
             keep[label] = True
@@ -347,7 +253,7 @@ def _texture_level(ink: np.ndarray) -> float:
     if (paper > 0.1).mean() < 0.1:
         return 0.0  # no web: at most a faint stroke of the digit itself lies out there
     (level,) = _quantiles(paper, [0.99])
-    return min(level + 0.05, 0.6)
+    return min(level + 0.1, 0.6)
 
 
 def _components(mask: np.ndarray):
@@ -506,13 +412,6 @@ def _disk(radius: int) -> np.ndarray:
 # --- all together --------------------------------------------------------------------------------
 
 
-def load_array(image) -> np.ndarray:
-    """An array as is; a path, bytes or PIL image decoded by read_image."""
-    if isinstance(image, np.ndarray):
-        return image
-    return read_image(image)
-
-
 def to_model_input(image) -> np.ndarray | None:
     """Any image of one digit -> (28, 28) float32 in [0, 1], or None when it holds no ink.
 
@@ -543,7 +442,7 @@ def to_model_inputs(image) -> list[np.ndarray]:
 
 
 def _ink_and_mask(image) -> tuple[np.ndarray, np.ndarray]:
-    array = load_array(image)
+    array = to_array(image)
     try:
         ink = to_ink(array)
         return ink, ink_mask(ink)

@@ -46,3 +46,22 @@ def draw_digit_on_canvas(
     y, x = centre[1] - height // 2, centre[0] - height // 2
     canvas[y : y + height, x : x + height] = scaled
     return canvas
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity, allowing a shift of one pixel (centring rounds to whole pixels)."""
+    best = 0.0
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            c = np.roll(a, (dy, dx), axis=(0, 1))
+            best = max(best, float((c * b).sum() / np.sqrt((c * c).sum() * (b * b).sum())))
+    return best
+
+
+@pytest.fixture(scope="session")
+def seven(sample):
+    """A white-on-black (28, 28) uint8 MNIST 7 and its own preprocessed form."""
+    from digitrec import to_model_input
+
+    digit = sample.x_test[sample.y_test == 7][0]
+    return digit, to_model_input(digit)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, SAMPLE, draw_digit_on_canvas, png_bytes
 from PIL import Image
-from test_preprocess import huge_png_header
+from test_decode import huge_png_header
 
 from digitrec.cli import main
 

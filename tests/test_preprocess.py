@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-import io
-import struct
-import zlib
-
 import cv2
 import numpy as np
 import pytest
-from conftest import draw_digit_on_canvas, png_bytes
-from PIL import Image
+from conftest import draw_digit_on_canvas, png_bytes, similarity
 
 from digitrec import synthetic
 from digitrec.preprocess import (
     ImageError,
     drop_edge_fragments,
-    read_image,
     split_digits,
     stroke_width,
     to_ink,
     to_model_input,
     to_model_inputs,
 )
-
-
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine similarity, allowing a shift of one pixel (centring rounds to whole pixels)."""
-    best = 0.0
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            c = np.roll(a, (dy, dx), axis=(0, 1))
-            best = max(best, float((c * b).sum() / np.sqrt((c * c).sum() * (b * b).sum())))
-    return best
 
 
 def check_mnist_layout(image: np.ndarray) -> None:
@@ -44,13 +28,6 @@ def check_mnist_layout(image: np.ndarray) -> None:
     moments = cv2.moments(image)
     centre = (moments["m10"] / moments["m00"], moments["m01"] / moments["m00"])
     assert np.allclose(centre, 14.0, atol=0.75)  # MNIST: 14.0 +- 0.29
-
-
-@pytest.fixture(scope="module")
-def seven(sample):
-    """A white-on-black (28, 28) uint8 MNIST 7 and its own preprocessed form."""
-    digit = sample.x_test[sample.y_test == 7][0]
-    return digit, to_model_input(digit)
 
 
 def as_kind(kind: str, digit: np.ndarray) -> np.ndarray:
@@ -192,95 +169,7 @@ def test_to_ink_transparent_canvas_reads_alpha():
     assert ink[50, 50] > 0.9 and ink[10, 10] < 0.05
 
 
-# --- decoding files ------------------------------------------------------------------------------
-
-
-def huge_png_header(width: int, height: int) -> bytes:
-    """A PNG that claims width x height pixels (only the header: decoding it would take GBs)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-
-
-def test_read_image_paths_and_bytes_agree(tmp_path, seven):
-    digit, _ = seven
-    data = png_bytes(255 - draw_digit_on_canvas(digit, 100, (140, 140)))
-    path = tmp_path / "seven.png"
-    path.write_bytes(data)
-    assert np.array_equal(read_image(path), read_image(data))
-    assert np.array_equal(read_image(str(path)), read_image(data))
-
-
-@pytest.mark.parametrize(
-    "data, message",
-    [
-        (b"", "empty"),
-        (b"hello, I am text pretending to be a PNG", "not an image"),
-        (huge_png_header(12000, 12000), "too large"),
-        (12345, "cannot read"),
-    ],
-    ids=["empty", "text", "12000x12000", "an-int"],
-)
-def test_read_image_bad_input_raises_one_line(data, message):
-    with pytest.raises(ImageError, match=message) as caught:
-        read_image(data)
-    assert "\n" not in str(caught.value)
-
-
-def test_read_image_truncated_png_raises(seven):
-    data = png_bytes(draw_digit_on_canvas(seven[0], 100, (140, 140)))
-    with pytest.raises(ImageError, match="damaged or truncated"):
-        read_image(data[: len(data) // 2])
-
-
-def test_read_image_missing_file_raises(tmp_path):
-    with pytest.raises(ImageError, match="no such file"):
-        read_image(tmp_path / "nothing.png")
-
-
-def test_read_image_16bit_png(seven):
-    canvas = 255 - draw_digit_on_canvas(seven[0], 120, (140, 140))
-    buffer = io.BytesIO()
-    Image.fromarray(canvas.astype(np.uint16) * 257).save(buffer, format="PNG")
-    image = read_image(buffer.getvalue())
-    assert image.dtype == np.uint8 and abs(int(image.max()) - 255) <= 1
-    assert similarity(to_model_input(image), seven[1]) > 0.9
-
-
-def test_read_image_palette_png_with_transparency(seven):
-    canvas = draw_digit_on_canvas(seven[0], 120, (140, 140))
-    rgba = Image.fromarray(np.dstack([np.zeros_like(canvas)] * 3 + [canvas]))
-    buffer = io.BytesIO()
-    rgba.convert("P").save(buffer, format="PNG", transparency=0)
-    assert to_model_input(buffer.getvalue()) is not None
-
-
-def test_read_image_animated_gif_uses_first_frame(seven, sample):
-    first = Image.fromarray(255 - draw_digit_on_canvas(seven[0], 120, (140, 140)))
-    other_digit = sample.x_test[sample.y_test == 0][0]
-    second = Image.fromarray(255 - draw_digit_on_canvas(other_digit, 120, (140, 140)))
-    buffer = io.BytesIO()
-    first.save(buffer, format="GIF", save_all=True, append_images=[second], duration=100)
-    assert similarity(to_model_input(buffer.getvalue()), seven[1]) > 0.9
-
-
-def test_read_image_phone_photo_is_turned_upright(seven):
-    # A phone stores a sideways photo plus an EXIF note saying how to turn it.
-    upright = 255 - draw_digit_on_canvas(seven[0], 120, (140, 140))
-    sideways = Image.fromarray(np.rot90(upright).copy())
-    exif = Image.Exif()
-    exif[0x0112] = 6  # orientation 6: the viewer turns it 90 degrees clockwise
-    buffer = io.BytesIO()
-    sideways.save(buffer, format="JPEG", exif=exif, quality=95)
-    assert similarity(to_model_input(buffer.getvalue()), seven[1]) > 0.9
-
-
-# --- several digits ------------------------------------------------------------------------------
+# --- several digits (whole numbers: test_numbers.py) ----------------------------------------------
 
 
 def test_to_model_inputs_is_deprecated_but_still_splits(sample):
@@ -305,7 +194,8 @@ def test_split_digits_keeps_a_detached_stroke_with_its_digit():
 
 
 def test_to_model_inputs_blank_gives_empty_list():
-    assert to_model_inputs(np.zeros((100, 100), np.uint8)) == []
+    with pytest.warns(DeprecationWarning):
+        assert to_model_inputs(np.zeros((100, 100), np.uint8)) == []
 
 
 def test_drop_edge_fragments_removes_slivers_of_neighbours():
