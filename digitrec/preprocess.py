@@ -7,7 +7,7 @@ a phone photo with a shadow across it, a digit drawn tiny in a corner or huge wi
 This module undoes all of that, in four steps:
 
     decode       digitrec.decode.read_image: file or bytes -> array (any size, mode, bit depth)
-    ink          to_ink: array -> (H, W) float32, ink 1.0 on 0.0, light and polarity evened out
+    ink          digitrec.ink.to_ink: array -> (H, W) float32 ink 1.0 on 0.0, light evened out
     segment      ink_mask / split_digits: which pixels are the digit(s), noise removed
     normalise    fit_mnist: one digit's ink -> (28, 28) float32, MNIST's own layout
 
@@ -22,170 +22,16 @@ import cv2
 import numpy as np
 
 from digitrec.contract import FIT_BOX, IMAGE_SIZE
-from digitrec.decode import WORK_SIDE, ImageError, as_uint8, read_image, to_array
+from digitrec.decode import ImageError, read_image, to_array
+from digitrec.ink import clip01, otsu, quantiles, to_ink
 
-__all__ = ["ImageError", "read_image", "to_model_input", "to_ink", "ink_mask", "fit_mnist"]
+__all__ = ["ImageError", "fit_mnist", "ink_mask", "read_image", "to_ink", "to_model_input"]
 # Stroke width of MNIST digits once fitted into 20x20, in pixels (median 2.35 over 2000 training
 # digits, measured with stroke_width on 4x upsampled digits). Outside this band strokes are eroded
 # or dilated back to MNIST_STROKE before shrinking, so a fat brush or a hairline reads the same.
 MNIST_STROKE = 2.35
 STROKE_BAND = (1.4, 4.0)
-MIN_CONTRAST = 0.18  # ink that differs from the background by less than this is no ink
 MIN_INK_SIDE = 0.04  # the ink's bounding box must span 4% of the image's longer side
-
-
-# --- ink -----------------------------------------------------------------------------------------
-
-
-def to_ink(image: np.ndarray) -> np.ndarray:
-    """(H, W[, 1|2|3|4]) image -> (h, w) float32 ink map: ink 1.0, background 0.0.
-
-    The result is shrunk to WORK_SIDE on its longer side. Transparency, polarity (dark on light or
-    light on dark) and uneven light are all removed here.
-    """
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[:, :, 0]
-    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (2, 3, 4)):
-        raise ImageError(
-            "expected a (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA image, "
-            f"got shape {image.shape}"
-        )
-    if min(image.shape[:2]) < 1:
-        raise ImageError(f"the image is empty (shape {image.shape})")
-    image = _shrink(as_uint8(image))
-
-    gray = _gray(image)
-    alpha = None
-    if image.ndim == 3 and image.shape[2] in (2, 4) and image[:, :, -1].min() < 250:
-        alpha = image[:, :, -1].astype(np.float32) * np.float32(1 / 255)
-    if alpha is not None:
-        # Transparent pixels carry no colour worth reading: the canvas' default background is
-        # transparent black, so a black stroke has RGB 0 everywhere and lives only in alpha.
-        # Lay the image on a backdrop that contrasts with whatever is opaque in it.
-        opaque = alpha > 0.5
-        if not opaque.any():
-            return np.zeros(gray.shape, np.float32)
-        backdrop = np.float32(1.0 if np.median(gray[opaque]) < 0.5 else 0.0)
-        gray = gray * alpha + backdrop * (1.0 - alpha)
-
-    ink = np.float32(1.0) - gray if _dark_on_light(gray) else gray
-    ink = _even_out_background(ink)
-    # The strongest ink, read after a light blur so that a single noisy pixel cannot set it.
-    top = float(cv2.GaussianBlur(ink, (3, 3), 0).max())
-    if top < MIN_CONTRAST:
-        return np.zeros(ink.shape, np.float32)
-    return _clip01(ink * np.float32(1.0 / top))
-
-
-def _shrink(image: np.ndarray) -> np.ndarray:
-    height, width = image.shape[:2]
-    scale = WORK_SIDE / max(height, width)
-    if scale >= 1.0:
-        return image
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-
-
-def _gray(image: np.ndarray) -> np.ndarray:
-    """(H, W[, 1|2|3|4]) uint8 -> (H, W) float32 in [0, 1]; alpha is ignored here."""
-    if image.ndim == 2 or image.shape[2] <= 2:
-        plane = image if image.ndim == 2 else np.ascontiguousarray(image[:, :, 0])
-        return plane.astype(np.float32) * np.float32(1 / 255)
-    # Luma hides coloured ink on coloured paper less than any single channel does, but a pure
-    # blue or red pen is darker in its complementary channel: take the darker of luma and the
-    # per-pixel minimum, weighted towards luma so that colour noise in photos stays low.
-    # OpenCV works on the whole contiguous array: a channel slice would be copied first.
-    luma = cv2.cvtColor(image, cv2.COLOR_RGBA2GRAY if image.shape[2] == 4 else cv2.COLOR_RGB2GRAY)
-    sample = image[::8, ::8, :3].astype(np.int16)
-    if np.abs(sample - sample[:, :, :1]).max() <= 8:  # grey (a canvas, a scan): luma is all
-        return luma.astype(np.float32) * np.float32(1 / 255)
-    red, green, blue = cv2.split(image)[:3]
-    darkest = cv2.min(luma, cv2.min(cv2.min(red, green), blue))
-    return cv2.addWeighted(luma, 0.5, darkest, 0.5, 0.0, dtype=cv2.CV_32F) * np.float32(1 / 255)
-
-
-def _clip01(values: np.ndarray) -> np.ndarray:
-    """Clip to [0, 1], staying in float32 (a float64 bound would upcast the whole image)."""
-    return np.clip(values, np.float32(0.0), np.float32(1.0))
-
-
-def _quantiles(values: np.ndarray, qs) -> list[float]:
-    """Several quantiles (0-1) in one partial sort: np.percentile costs ~0.1 ms more."""
-    if values.size == 0:
-        return [0.0 for _ in qs]
-    ks = [min(values.size - 1, int(round(q * (values.size - 1)))) for q in qs]
-    part = np.partition(values.ravel(), ks)
-    return [float(part[k]) for k in ks]
-
-
-def _dark_on_light(gray: np.ndarray) -> bool:
-    """Is the ink darker than the background?
-
-    The background covers most of any picture of a digit, so the median is its level, and a
-    clearly dark or clearly light background settles it. A photo in dim or uneven light can
-    have paper of mid-grey; there, ink is what departs sharply from its surroundings (shadows
-    and light falling off are smooth), so see which way the strongest local departures go.
-    """
-    level = float(np.median(gray[::2, ::2]))  # every other pixel is plenty for a median
-    if not 0.25 <= level <= 0.75:
-        return level > 0.5
-    side = max(3, max(gray.shape) // 4) | 1  # much wider than any stroke
-    departure = gray - cv2.blur(gray, (side, side))
-    darker, lighter = _quantiles(departure, [0.002, 0.998])
-    return -darker > lighter
-
-
-def _even_out_background(ink: np.ndarray) -> np.ndarray:
-    """Subtract the background (paper tint, shadows, light falling off across a photo).
-
-    A clean background (a canvas, a good scan) is just subtracted as one level. An uneven one
-    is estimated by a grey opening with a window just wider than the strokes, so that strokes
-    are never taken for background; the stroke width is measured after a first, coarser pass.
-    Worked at quarter size for speed.
-    """
-    height, width = ink.shape
-    if min(height, width) < 16:  # too small to have a background worth modelling
-        return _clip01(ink - np.float32(np.median(ink)))
-    # Is the background clean? Judged on every 4th pixel each way: medians and percentiles of
-    # a background do not need all of them, and this runs on every stroke drawn in the app.
-    sample = ink[::4, ::4]
-    level = float(np.median(sample))
-    rough = (sample > max(_otsu(sample), level + 0.1)).astype(np.uint8)
-    around = sample[cv2.dilate(rough, np.ones((3, 3), np.uint8)) == 0]
-    if around.size == 0:
-        return _clip01(ink - np.float32(level))
-    low, middle, high = _quantiles(around, [0.01, 0.5, 0.99])
-    if high - low < 0.12:
-        return ink if middle == 0.0 else _clip01(ink - np.float32(middle))
-
-    # Two passes: a window a fifth of the image wide finds the strokes well enough to measure
-    # their width; the final window is just wider than that. Too wide a window reaches out of
-    # a shadow and leaves a bright halo around the digit; too narrow, and strokes are lost.
-    small = cv2.resize(ink, (width // 4, height // 4), interpolation=cv2.INTER_AREA)
-    widest = max(5, min(small.shape) // 5) | 1
-    first = _clip01(small - _opened(small, widest))
-    strokes = first > max(_otsu(first), 0.1)
-    stroke = 1.0
-    if strokes.any():
-        distance = cv2.distanceTransform(strokes.astype(np.uint8), cv2.DIST_L2, 3)
-        stroke = 2.0 * _quantiles(distance[strokes], [0.9])[0]
-    side = min(int(max(5, 2.5 * stroke + 3)) | 1, widest)
-    background = cv2.resize(_opened(small, side), (width, height), interpolation=cv2.INTER_LINEAR)
-    return _clip01(ink - background)
-
-
-def _opened(image: np.ndarray, side: int) -> np.ndarray:
-    """Grey opening then a box blur: the smooth floor under anything narrower than `side`."""
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
-    return cv2.blur(cv2.morphologyEx(image, cv2.MORPH_OPEN, kernel), (side, side))
-
-
-def _otsu(values: np.ndarray) -> float:
-    """Otsu's threshold of a float array in [0, 1]."""
-    u8 = cv2.convertScaleAbs(values, alpha=255.0)  # saturating float -> uint8
-    threshold, _ = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return threshold / 255.0
 
 
 # --- segment -----------------------------------------------------------------------------------
@@ -199,7 +45,7 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
     """
     if not ink.any():
         return np.zeros(ink.shape, bool)
-    threshold = max(_otsu(ink), 0.3, _texture_level(ink))
+    threshold = max(otsu(ink), 0.3, _texture_level(ink))
     mask = (ink >= threshold).astype(np.uint8)
     count, labels, stats, _ = _components(mask)
     if count <= 1:
@@ -252,7 +98,7 @@ def _texture_level(ink: np.ndarray) -> float:
         return 0.0
     if (paper > 0.1).mean() < 0.1:
         return 0.0  # no web: at most a faint stroke of the digit itself lies out there
-    (level,) = _quantiles(paper, [0.99])
+    (level,) = quantiles(paper, [0.99])
     return min(level + 0.1, 0.6)
 
 
@@ -381,8 +227,8 @@ def fit_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     shrinking = scale < 1.0
     digit = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
     if digit.max() > 0:
-        (bright,) = _quantiles(digit[digit > 0], [0.95])
-        digit = _clip01(digit * np.float32(1.0 / max(bright, 0.5)))
+        (bright,) = quantiles(digit[digit > 0], [0.95])
+        digit = clip01(digit * np.float32(1.0 / max(bright, 0.5)))
 
     # Place it in the middle of 28x28, then shift its centre of mass to the centre.
     # (20, 20) float32 -> (28, 28) float32

@@ -13,7 +13,6 @@ from digitrec.preprocess import (
     drop_edge_fragments,
     split_digits,
     stroke_width,
-    to_ink,
     to_model_input,
     to_model_inputs,
 )
@@ -159,14 +158,6 @@ def test_to_model_input_single_speck_gives_none():
 def test_to_model_input_wrong_array_raises(image, message):
     with pytest.raises(ImageError, match=message):
         to_model_input(image)
-
-
-def test_to_ink_transparent_canvas_reads_alpha():
-    # The canvas' default: transparent background, black stroke. RGB is 0 everywhere.
-    alpha = np.zeros((100, 100), np.uint8)
-    cv2.line(alpha, (20, 50), (80, 50), 255, 8)
-    ink = to_ink(np.dstack([np.zeros_like(alpha)] * 3 + [alpha]))
-    assert ink[50, 50] > 0.9 and ink[10, 10] < 0.05
 
 
 # --- several digits (whole numbers: test_numbers.py) ----------------------------------------------

@@ -1,0 +1,49 @@
+"""digitrec/ink.py: transparency, polarity, light and printed paper evened out to ink on black."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitrec import synthetic
+from digitrec.ink import otsu, quantiles, to_ink
+
+
+def test_to_ink_transparent_canvas_reads_alpha():
+    # The canvas' default: transparent background, black stroke. RGB is 0 everywhere.
+    alpha = np.zeros((100, 100), np.uint8)
+    cv2.line(alpha, (20, 50), (80, 50), 255, 8)
+    ink = to_ink(np.dstack([np.zeros_like(alpha)] * 3 + [alpha]))
+    assert ink[50, 50] > 0.9 and ink[10, 10] < 0.05
+
+
+@pytest.mark.parametrize(
+    "paper, pen", [(230, 20), (20, 230)], ids=["dark-on-light", "light-on-dark"]
+)
+def test_to_ink_either_polarity_gives_white_ink(paper, pen):
+    image = np.full((120, 120), paper, np.uint8)
+    cv2.circle(image, (60, 60), 35, pen, 6)
+    ink = to_ink(image)
+    assert ink[60, 25] > 0.9 and ink[60, 60] < 0.05 and ink[5, 5] < 0.05
+
+
+def test_to_ink_keeps_a_loop_open_on_patterned_paper():
+    # A dark 0 on cheque paper: the inside of the loop is paper, and must stay background.
+    rng = np.random.default_rng(3)
+    ink_map = np.zeros((160, 160), np.float32)
+    cv2.ellipse(ink_map, (80, 80), (35, 50), 0, 0, 360, 1.0, 8)
+    ink = to_ink(synthetic.on_paper(ink_map, rng))
+    assert ink[80, 80] < 0.3 < 0.8 < ink[80, 45]
+
+
+def test_to_ink_blank_paper_has_no_ink():
+    rng = np.random.default_rng(0)
+    assert to_ink(np.full((50, 80), 200, np.uint8)).max() == 0.0
+    assert to_ink(synthetic.paper(80, 120, rng).astype(np.uint8)).max() <= 1.0
+
+
+def test_quantiles_and_otsu():
+    values = np.concatenate([np.zeros(900), np.ones(100)]).astype(np.float32)
+    assert quantiles(values, [0.5, 0.95]) == [0.0, 1.0]
+    assert (values > otsu(values)).sum() == 100  # the threshold separates the two
