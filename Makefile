@@ -30,6 +30,7 @@ chromium:
 
 test: $(STAMP) chromium
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m pytest
 
 quick-test: $(STAMP)
@@ -41,6 +42,7 @@ train: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/robustness.py
+	$(BIN)/python benchmarks/number_reading.py
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

@@ -103,7 +103,7 @@ def keras_path(canvas_path: str, model_path: str, reps: str, folder: str) -> dic
     t = time.perf_counter()
     model.predict(np.stack([to_input(a) for a in arrays]), verbose=0)
     result["arrays_per_s"] = len(arrays) / (time.perf_counter() - t)
-    floats = arrays.astype(np.float32)[..., None] / 255.0
+    floats = arrays.astype(np.float32)[..., None] / 255.0  # the Keras demo's own scaling
     t = time.perf_counter()
     model.predict(floats, verbose=0)
     result["floats_per_s"] = len(floats) / (time.perf_counter() - t)

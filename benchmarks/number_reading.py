@@ -27,15 +27,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from digitrec import Recognizer, load_mnist, synthetic
-from digitrec.data import DataError, load_uci_digits
-from digitrec.preprocess import ImageError, fit_mnist, ink_mask, split_digits, to_ink
+from digitrec import DataError, ModelError, Recognizer, load_mnist, synthetic
+from digitrec.data import load_uci_digits
+from digitrec.preprocess import fit_mnist, ink_mask, split_digits, to_ink
 
 KINDS = ("canvas", "scan", "cheque", "photo")
 
@@ -157,8 +158,8 @@ def main(argv=None) -> int:
     try:
         rec = Recognizer.load(args.model)
         data = load_mnist(args.data)
-    except (DataError, ImageError, RuntimeError) as error:
-        print(f"error: {error}")
+    except (DataError, ModelError) as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -25,51 +25,45 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
 from peers import peers_input  # benchmarks/peers.py, beside this script
 
-from digitrec import Recognizer, load_mnist, synthetic
+from digitrec import DataError, ModelError, Recognizer, load_mnist, synthetic
 from digitrec.augment import draw_scribble
+from digitrec.data import load_uci_digits
+from digitrec.inference import UNSURE_BELOW
 
-UNSURE_BELOW = 0.6  # the app calls an answer below this confidence "unsure"
 
-
-def uci_digits():
+def uci_canvases():
     """scikit-learn's 1,797 UCI digits as 280x280 canvases (white on black), or None."""
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError:
+    uci = load_uci_digits()  # (N, 28, 28): each 8x8 digit enlarged to 20x20, centred
+    if uci is None:
         return None
-    digits = load_digits()
-    canvases = []
-    for image in (digits.images / 16.0 * 255).astype(np.uint8):  # (8, 8), ink bright
-        big = cv2.resize(image, (160, 160), interpolation=cv2.INTER_CUBIC)
-        canvases.append(cv2.copyMakeBorder(big, 60, 60, 60, 60, cv2.BORDER_CONSTANT, value=0))
-    return canvases, digits.target
+    images, labels = uci
+    canvases = [
+        cv2.copyMakeBorder(
+            cv2.resize(image, (224, 224), interpolation=cv2.INTER_CUBIC),
+            28,
+            28,
+            28,
+            28,
+            cv2.BORDER_CONSTANT,
+            value=0,
+        )
+        for image in images
+    ]
+    return canvases, labels
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", help="model file; default: the shipped one")
-    parser.add_argument("--data", default="auto", help="MNIST source (see digitrec.load_mnist)")
-    parser.add_argument("--count", type=int, default=1000, help="test digits per kind")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", help="also write the results to this file")
-    args = parser.parse_args(argv)
-
-    rec = Recognizer.load(args.model)
-    data = load_mnist(args.data)
-    rng = np.random.default_rng(args.seed)
-    chosen = rng.choice(len(data.x_test), size=min(args.count, len(data.x_test)), replace=False)
-    print(
-        f"model {rec.path.name} ({rec.backend}); {len(chosen)} test digits per kind from "
-        f"{data.source}; seed {args.seed}\n"
-    )
-
+def rendered_rows(rec: Recognizer, data, chosen, rng) -> dict:
+    """Each renderer's kind of file: digitrec and the peers' way, accuracy and time."""
     rows = {}
+    labels = data.y_test[chosen]
     for kind, render in synthetic.RENDERERS.items():
         ours, theirs, seconds = [], [], 0.0
         for i in chosen:
@@ -78,7 +72,6 @@ def main(argv=None) -> None:
             ours.append(rec.predict(file).digit)
             seconds += time.perf_counter() - started
             theirs.append(peers_input(file))
-        labels = data.y_test[chosen]
         peers = rec.probabilities(np.stack(theirs)).argmax(axis=1)
         rows[kind] = {
             "digitrec": float(np.mean([o == y for o, y in zip(ours, labels, strict=True)])),
@@ -86,46 +79,86 @@ def main(argv=None) -> None:
             "no_digit_found": int(sum(o is None for o in ours)),
             "ms_per_image": 1000 * seconds / len(chosen),  # digitrec: decode + read
         }
+    return rows
 
-    outside = uci_digits()
-    if outside is not None:
-        canvases, labels = outside
-        ours = [p.digit for p in rec.predict_many(canvases)]
-        squashed = [cv2.resize(c, (28, 28), interpolation=cv2.INTER_AREA) for c in canvases]
-        peers = rec.probabilities(np.stack(squashed).astype(np.float32) / 255.0).argmax(axis=1)
-        rows["UCI digits, other writers (sklearn)"] = {
-            "digitrec": float(np.mean(np.array(ours) == labels)),
-            "peers": float(np.mean(peers == labels)),
-            "no_digit_found": int(sum(o is None for o in ours)),
-            "ms_per_image": float("nan"),
-        }
 
+def uci_row(rec: Recognizer) -> dict | None:
+    """Other writers' digits (scikit-learn's UCI set) on the canvas, or None without sklearn."""
+    outside = uci_canvases()
+    if outside is None:
+        return None
+    canvases, labels = outside
+    ours = [p.digit for p in rec.predict_many(canvases)]
+    squashed = [peers_input(canvas) for canvas in canvases]
+    peers = rec.probabilities(np.stack(squashed)).argmax(axis=1)
+    return {
+        "digitrec": float(np.mean(np.array(ours) == labels)),
+        "peers": float(np.mean(peers == labels)),
+        "no_digit_found": int(sum(o is None for o in ours)),
+        "ms_per_image": float("nan"),
+    }
+
+
+def non_digit_rows(rec: Recognizer, count: int, rng) -> dict:
+    """Blank canvases should give no digit; scribbles should not give a sure one."""
     blanks = [rec.predict(np.zeros((280, 280, 4), np.uint8)).digit for _ in range(10)]
-    scribbles = [rec.predict(draw_scribble(rng)) for _ in range(len(chosen))]
-    confident = np.mean([s.digit is not None and s.confidence >= UNSURE_BELOW for s in scribbles])
-    rows["blank canvas: no digit"] = float(np.mean([b is None for b in blanks]))
-    rows[f"scribbles: confidence >= {UNSURE_BELOW}"] = float(confident)
+    scribbles = [rec.predict(draw_scribble(rng)) for _ in range(count)]
+    sure = np.mean([s.digit is not None and not s.unsure for s in scribbles])
+    return {
+        "blank canvas: no digit": float(np.mean([b is None for b in blanks])),
+        f"scribbles: a sure digit (confidence >= {UNSURE_BELOW})": float(sure),
+    }
 
-    print("| input kind | digitrec | peers' way | no digit found | digitrec ms per file |")
-    print("|---|---|---|---|---|")
+
+def table(rows: dict) -> str:
+    lines = [
+        "| input kind | digitrec | peers' way | no digit found | digitrec ms per file |",
+        "|---|---|---|---|---|",
+    ]
     for kind, row in rows.items():
         if isinstance(row, dict):
             ms = "" if np.isnan(row["ms_per_image"]) else f"{row['ms_per_image']:.1f}"
-            print(
+            lines.append(
                 f"| {kind} | {row['digitrec']:.1%} | {row['peers']:.1%} | "
                 f"{row['no_digit_found']} | {ms} |"
             )
-    for name, value in rows.items():
-        if not isinstance(value, dict):
-            print(f"| {name} | {value:.1%} | | | |")
+    lines += [f"| {k} | {v:.1%} | | | |" for k, v in rows.items() if not isinstance(v, dict)]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
+    parser.add_argument("--model", help="model file; default: the shipped one")
+    parser.add_argument("--data", default="auto", help="MNIST source (see digitrec.load_mnist)")
+    parser.add_argument("--count", type=int, default=1000, help="test digits per kind")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+    if args.count < 1:
+        parser.error("--count must be at least 1")
+    try:
+        rec = Recognizer.load(args.model)
+        data = load_mnist(args.data)
+    except (DataError, ModelError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    rng = np.random.default_rng(args.seed)
+    chosen = rng.choice(len(data.x_test), size=min(args.count, len(data.x_test)), replace=False)
+    print(
+        f"model {rec.path.name} ({rec.backend}); {len(chosen)} test digits per kind from "
+        f"{data.source}; seed {args.seed}\n"
+    )
+    rows = rendered_rows(rec, data, chosen, rng)
+    uci = uci_row(rec)
+    if uci is not None:
+        rows["UCI digits, other writers (sklearn)"] = uci
+    rows.update(non_digit_rows(rec, len(chosen), rng))
+    print(table(rows))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(
-                {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows},
-                f,
-                indent=1,
-            )
+        results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from anywhere without installing digitrec
 
 from digitrec import Recognizer, load_mnist  # noqa: E402
+from digitrec.contract import from_uint8  # noqa: E402
 from digitrec.inference import DEFAULT_MODEL  # noqa: E402
 
 # The targets ("Fast, lean inference, and a benchmark that proves it").
@@ -170,7 +171,7 @@ def throughput(rec: Recognizer, model: Path, folder: Path, labels: np.ndarray) -
     rec.predict_many(list(arrays))
     result["arrays_per_s"] = len(arrays) / (time.perf_counter() - t)
 
-    floats = arrays.astype(np.float32) / 255.0  # MNIST is already laid out as the model wants
+    floats = from_uint8(arrays)  # MNIST is already laid out as the model wants
     rec.probabilities(floats[:10])  # first call resizes the interpreter; not what we measure
     t = time.perf_counter()
     rec.probabilities(floats)

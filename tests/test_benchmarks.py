@@ -1,4 +1,4 @@
-"""benchmarks/speed.py runs from start to end and prints its table.
+"""The benchmarks run from start to end and print their tables; bad settings get a message.
 
 A smoke run only: the figures depend on the machine, so no timing is checked here.
 """
@@ -40,3 +40,43 @@ def test_speed_quick_run_prints_every_row(tmp_path):
     # The CLI answered every PNG file, one JSON line each.
     assert results["throughput"]["cli_exit"] == 0
     assert results["throughput"]["cli_lines"] == results["settings"]["images"] == 1000
+
+
+def run_script(*args, timeout=600):
+    return subprocess.run(
+        [sys.executable, *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.mark.slow
+def test_robustness_quick_run_prints_every_kind(tmp_path):
+    out = tmp_path / "robustness.json"
+    done = run_script("benchmarks/robustness.py", "--count", 20, "--data", SAMPLE, "--json", out)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for row in ("| canvas |", "| cheque |", "| photo |", "blank canvas", "scribbles"):
+        assert row in done.stdout
+    results = json.loads(out.read_text())["results"]
+    assert results["canvas"]["digitrec"] > results["canvas"]["peers"]
+
+
+@pytest.mark.slow
+def test_number_reading_quick_run_reports_each_set(tmp_path):
+    done = run_script(
+        "benchmarks/number_reading.py", "--count", 8, "--data", SAMPLE, "--out", tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| MNIST test, cheque |" in done.stdout and "6-digit number" in done.stdout
+    results = json.loads((tmp_path / "numbers.json").read_text())
+    for row in results["sets"].values():
+        assert 0.0 <= row["digitrec"]["exact"] <= 1.0 and row["digitrec"]["ms"] > 0
+    assert results["cost"]["ratio"] > 0
+    assert (tmp_path / "misread.png").is_file() or all(
+        r["digitrec"]["exact"] == 1.0 for r in results["sets"].values()
+    )
+
+
+@pytest.mark.parametrize("script", ["benchmarks/robustness.py", "benchmarks/number_reading.py"])
+def test_benchmark_without_data_explains_instead_of_a_traceback(script, tmp_path):
+    done = run_script(script, "--data", tmp_path / "missing.npz", "--count", 5, timeout=120)
+    assert done.returncode == 2
+    assert "error:" in done.stdout + done.stderr and "Traceback" not in done.stderr
