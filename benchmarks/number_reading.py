@@ -25,16 +25,15 @@ misread numbers is written to --out.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
+import shared  # benchmarks/shared.py, beside this script
 
-from digitrec import DataError, ModelError, Recognizer, load_mnist, synthetic
+from digitrec import Recognizer, synthetic
 from digitrec.data import load_uci_digits
 from digitrec.preprocess import fit_mnist, ink_mask, split_digits, to_ink
 
@@ -146,21 +145,9 @@ def table(results: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
-    parser.add_argument("--model", help="model file; default: the shipped one")
-    parser.add_argument("--data", default="auto", help="MNIST source (see digitrec.load_mnist)")
-    parser.add_argument("--count", type=int, default=300, help="numbers per set")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="benchmarks/out/numbers", help="folder for the outputs")
-    args = parser.parse_args(argv)
-    if args.count < 1:
-        parser.error("--count must be at least 1")
-    try:
-        rec = Recognizer.load(args.model)
-        data = load_mnist(args.data)
-    except (DataError, ModelError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    options = shared.parser(__doc__, 300, "numbers per set")
+    options.add_argument("--out", default="benchmarks/out/numbers", help="folder for the outputs")
+    args, rec, data = shared.checked(options, argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)

@@ -23,17 +23,16 @@ It also reports what happens to non-digits: blank canvases (should give no digit
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
+import shared  # benchmarks/shared.py, beside this script
 from peers import peers_input  # benchmarks/peers.py, beside this script
 
-from digitrec import DataError, ModelError, Recognizer, load_mnist, synthetic
+from digitrec import Recognizer, synthetic
 from digitrec.augment import draw_scribble
 from digitrec.data import load_uci_digits
 from digitrec.inference import UNSURE_BELOW
@@ -127,21 +126,9 @@ def table(rows: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
-    parser.add_argument("--model", help="model file; default: the shipped one")
-    parser.add_argument("--data", default="auto", help="MNIST source (see digitrec.load_mnist)")
-    parser.add_argument("--count", type=int, default=1000, help="test digits per kind")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", help="also write the results to this file")
-    args = parser.parse_args(argv)
-    if args.count < 1:
-        parser.error("--count must be at least 1")
-    try:
-        rec = Recognizer.load(args.model)
-        data = load_mnist(args.data)
-    except (DataError, ModelError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    options = shared.parser(__doc__, 1000, "test digits per kind")
+    options.add_argument("--json", help="also write the results to this file")
+    args, rec, data = shared.checked(options, argv)
     rng = np.random.default_rng(args.seed)
     chosen = rng.choice(len(data.x_test), size=min(args.count, len(data.x_test)), replace=False)
     print(
