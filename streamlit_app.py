@@ -264,7 +264,7 @@ def show_split(drawing: np.ndarray, reading: NumberReading):
         st.image(
             with_boxes(drawing, reading),
             caption="how the number was split",
-            width=UPLOAD_PREVIEW_WIDTH // 2,
+            width=UPLOAD_PREVIEW_WIDTH,
             output_format="PNG",
         )
 

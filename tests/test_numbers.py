@@ -7,17 +7,7 @@ import numpy as np
 import pytest
 
 from digitrec import NumberReading, Prediction, synthetic
-from digitrec.numbers import (
-    PINCH_COST,
-    atoms,
-    best_path,
-    cut_columns,
-    drop_rule_lines,
-    drop_separators,
-    shape_prior,
-    split_stroke,
-    with_boxes,
-)
+from digitrec.numbers import best_path, shape_prior, with_boxes
 
 
 def first(sample, digit: int, k: int = 0) -> np.ndarray:
@@ -131,88 +121,7 @@ def test_with_boxes_draws_on_an_rgb_copy(recognizer, sample):
     assert image.ndim == 2  # the input is untouched
 
 
-# --- the steps ------------------------------------------------------------------------------------
-
-
-def test_drop_rule_lines_keeps_the_bar_of_a_seven():
-    mask = np.zeros((80, 300), bool)
-    mask[10:14, 20:60] = True  # a 7's bar: shorter than the ink is tall
-    mask[10:60, 55:60] = True
-    mask[70:73, 5:295] = True  # an underline
-    cleaned = drop_rule_lines(mask)
-    assert cleaned[10:14, 20:60].all() and cleaned[10:60, 55:60].all()
-    assert not cleaned[70:73].any()
-
-
-def test_drop_rule_lines_mends_a_stroke_it_crossed():
-    mask = np.zeros((80, 400), bool)
-    mask[5:75, 100:105] = True  # a stroke crossing...
-    mask[40:43, 5:395] = True  # ...a long rule
-    cleaned = drop_rule_lines(mask)
-    assert not cleaned[40:43, 5:95].any()
-    assert cleaned[5:75, 100:105].all()
-
-
-@pytest.mark.parametrize(
-    "mark, box, dropped",
-    [
-        ("dot on the baseline", (52, 60, 70, 78), True),
-        ("dash beside the digits", (30, 34, 110, 130), True),
-        ("bar of a 5 above it", (3, 7, 14, 36), False),
-    ],
-    ids=lambda v: v if isinstance(v, str) else "",
-)
-def test_drop_separators(mark, box, dropped):
-    mask = np.zeros((70, 140), bool)
-    mask[10:60, 10:30] = True  # two tall digits
-    mask[10:60, 40:48] = True
-    y0, y1, x0, x1 = box
-    mask[y0:y1, x0:x1] = True
-    assert (not drop_separators(mask)[y0:y1, x0:x1].any()) == dropped
-
-
-def test_cut_columns_leaves_a_loop_whole_unless_asked():
-    loop = np.zeros((60, 60), np.uint8)
-    cv2.ellipse(loop, (30, 30), (18, 25), 0, 0, 360, 1, 5)  # a 0: two walls in every column
-    assert cut_columns(loop.astype(bool), height=50.0, stroke=5.0, thin_too=False) == {}
-
-
-def test_cut_columns_cuts_where_two_blobs_touch():
-    group = np.zeros((60, 120), bool)
-    group[5:55, 10:50] = True
-    group[5:55, 60:100] = True
-    group[28:32, 50:60] = True  # a thin bridge
-    cuts = cut_columns(group, height=50.0, stroke=4.0)
-    assert any(50 <= c <= 60 for c in cuts)
-
-
-def test_cut_columns_finds_the_pinch_where_a_one_touches_a_zero():
-    mask = np.zeros((60, 90), np.uint8)
-    cv2.line(mask, (12, 5), (12, 55), 1, 5)  # the 1
-    cv2.ellipse(mask, (50, 30), (18, 25), 0, 0, 360, 1, 5)  # the 0
-    cv2.line(mask, (12, 30), (32, 30), 1, 4)  # touching it
-    cuts = cut_columns(mask.astype(bool), height=50.0, stroke=5.0, thin_too=False)
-    assert any(15 <= x <= 31 and cost == PINCH_COST for x, cost in cuts.items())
-
-
-def test_atoms_are_the_strokes_left_to_right():
-    mask = np.zeros((60, 200), bool)
-    mask[5:55, 60:100] = True
-    mask[5:55, 10:20] = True
-    mask[20:30, 105:150] = True
-    pieces, height, stroke = atoms(mask)
-    lefts = [np.nonzero(p.any(axis=0))[0][0] for p in pieces]
-    assert lefts == [10, 60, 105]
-    assert height == pytest.approx(50.0) and stroke > 5
-
-
-def test_split_stroke_cuts_at_the_columns():
-    piece = np.zeros((10, 30), bool)
-    piece[2:8, 3:27] = True
-    parts = split_stroke(piece, {10: 0.5, 20: 0.1})
-    assert [x0 for _, x0 in parts] == [0, 10, 20]
-    masks = [part for part, _ in parts]
-    assert sum(m.sum() for m in masks) == piece.sum() and not (masks[0] & masks[1]).any()
+# --- choosing the split ---------------------------------------------------------------------------
 
 
 def test_shape_prior_penalises_too_wide_thin_or_low_digits():

@@ -1,0 +1,230 @@
+"""Segmenting a written line: what is not a digit removed, strokes found, and where to cut them.
+
+    drop_rule_lines   underlines and box lines (long thin horizontal runs), strokes mended
+    drop_separators   dots, commas, dashes and '=' beside or below the digits
+    atoms             the connected strokes, left to right, with the line's height and pen width
+    cut_columns       where a stroke may hold two digits: necks, thin columns, beside a stem;
+                      never through a loop
+    split_stroke      a stroke cut at those columns
+
+digitrec.numbers decides, with the classifier, which cuts hold and which strokes form a digit.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from digitrec.preprocess import _components, stroke_width
+
+SEPARATOR_HEIGHT = 0.5  # marks lower than this share of the line's height are separators
+WIDE = 1.2  # a group wider than this many line heights may hold several digits: cut it
+PINCH_COST = 0.1  # log-penalty for a cut at a pinch (one thin run between loops or crossings)
+STEM = 0.7  # a vertical run this share of the line tall is a stem (of a 1, a 4, a 7...)
+FORCE_CUTS = 1.2  # a group wider than this many line heights is cut even where no column is thin
+MIN_PIECE = 0.12  # never cut closer than this many line heights to a group's side
+CUT_COST = 0.5  # log-penalty for each cut through ink: a split must read clearly better
+
+
+def line_height(stats: np.ndarray) -> float:
+    """The height of the digits in a line, from the component stats (rows: x, y, w, h, area).
+
+    The median height of the tall components: dots, commas, dashes and loose bars do not count,
+    and a single tall mark (a bracket, a '$') cannot set it.
+    """
+    heights = stats[:, cv2.CC_STAT_HEIGHT].astype(float)
+    if len(heights) == 0:
+        return 0.0
+    return float(np.median(heights[heights >= 0.7 * heights.max()]))
+
+
+def drop_rule_lines(mask: np.ndarray) -> np.ndarray:
+    """Remove horizontal rules (an underline, the box of a form) from a bool ink mask.
+
+    A rule is a straight horizontal run of ink: anywhere, when it is longer than 1.6 times the
+    height of all the ink; in the bottom fifth (an underline, often touching the digits), when
+    it is as long as the ink is tall and at least 10 strokes long (the base of a 2 is shorter).
+    Where a rule crossed a digit, the stroke is mended by a short vertical closing.
+    """
+    rows = np.nonzero(mask.any(axis=1))[0]
+    if len(rows) == 0:
+        return mask
+    top, extent = rows[0], rows[-1] - rows[0] + 1
+    u8 = mask.view(np.uint8)
+    rule = np.zeros_like(u8)
+    stroke = stroke_width(mask)
+    for length, zone in ((1.6 * extent, top), (max(10 * stroke, 0.9 * extent), top + 0.8 * extent)):
+        length = int(length) | 1  # odd: the opening then stays centred on the rule
+        if length < 8 or length >= mask.shape[1]:
+            continue
+        found = cv2.morphologyEx(
+            u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+        )
+        found[: int(zone)] = 0
+        rule |= found
+    if not rule.any():
+        return mask
+    rule = cv2.dilate(rule, np.ones((3, 1), np.uint8))  # its anti-aliased edges too
+    kept = u8 & (1 - rule)
+    thickness = int(rule.any(axis=1).sum())
+    closed = cv2.morphologyEx(
+        kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 2))
+    )
+    return (kept | (closed & rule)).astype(bool)
+
+
+def drop_separators(mask: np.ndarray) -> np.ndarray:
+    """Remove separators and marks that stand beside the digits: '.', ',', '-', '=', specks.
+
+    A mark lower than SEPARATOR_HEIGHT of the line that does not lie over or under a digit's
+    strokes is a separator (a dash, '='); so is a mark that starts in the bottom half of the line
+    (a dot, a comma reaching below the baseline). The bar of a 5 or a 7 and the top of a broken
+    4 start high and lie over their digit: they stay.
+    """
+    count, labels, stats, _ = _components(mask.view(np.uint8))
+    if count <= 2:
+        return mask
+    stats = stats[1:]
+    height = line_height(stats)
+    heights, tops = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_TOP]
+    tall = heights >= 0.6 * height
+    line_top = float(np.median(tops[tall]))
+    left = stats[:, cv2.CC_STAT_LEFT]
+    right = left + stats[:, cv2.CC_STAT_WIDTH]
+    drop = []
+    for i in np.nonzero(~tall | (heights < 0.8 * height))[0]:
+        overlap = np.minimum(right[tall], right[i]) - np.maximum(left[tall], left[i])
+        overlap[np.nonzero(tall)[0] == i] = 0  # not with itself
+        beside = overlap.size == 0 or overlap.max() < 0.4 * stats[i, cv2.CC_STAT_WIDTH]
+        short = heights[i] < SEPARATOR_HEIGHT * height
+        low = tops[i] >= line_top + 0.55 * height
+        if (short and beside) or low:
+            drop.append(i + 1)
+    return mask & ~np.isin(labels, drop) if drop else mask
+
+
+def cut_columns(
+    group: np.ndarray, height: float, stroke: float, thin_too: bool = True
+) -> dict[int, float]:
+    """Where a stroke may be cut into digits, and what each cut costs (a log-penalty).
+
+    Returns {x: cost} for columns not nearer than MIN_PIECE heights to either side, never
+    through a loop (a 0, 6, 8 or 9 is one digit, however wide):
+    * a pinch (PINCH_COST): a neck, one thin run of ink with at least twice as much ink on
+      either side, as where a stroke joins two digits;
+    * with `thin_too`, a thin column (CUT_COST): a local minimum of ink crossed by at most two
+      thin runs, where two digits touch or cross; and the columns beside a stem at either
+      side (a 1 leaning on its neighbour leaves no thin column);
+    * in a stroke wider than FORCE_CUTS heights, where overlapping digits leave no thin column,
+      the thinnest column near each place where a digit of average width would end.
+    """
+    xs = np.nonzero(group.any(axis=0))[0]
+    left, right = xs[0], xs[-1] + 1
+    cols = group[:, left:right].view(np.uint8)
+    ink = cols.sum(axis=0)
+    margin = max(2, int(MIN_PIECE * height))
+    window = max(2, int(0.12 * height))
+    loops = _loop_spans(cols, stroke)
+    cuts: dict[int, float] = {}
+
+    def add(x: int, cost: float) -> None:
+        if margin <= x < len(ink) - margin and all(abs(x - c) > window for c in cuts):
+            cuts[x] = cost
+
+    for x, cost in _thin_cuts(cols, ink, loops, height, stroke, window, thin_too):
+        add(x, cost)
+    if thin_too:
+        for x in _stem_cuts(cols, loops, height, stroke):
+            add(x, CUT_COST)
+    if right - left > FORCE_CUTS * height:
+        n = max(2, round((right - left) / (0.7 * height)))
+        for k in range(1, n):
+            centre = k * len(ink) // n
+            lo, hi = max(margin, centre - window), min(len(ink) - margin, centre + window + 1)
+            if lo < hi:
+                add(lo + int(np.argmin(ink[lo:hi])), CUT_COST)
+    return {left + x: cost for x, cost in sorted(cuts.items())}
+
+
+def _thin_cuts(cols, ink, loops, height, stroke, window, thin_too):
+    """(x, cost) at the local minima of ink that are thin enough: pinches, and with
+    `thin_too` other columns crossed by at most two thin runs."""
+    runs = (np.diff(cols, axis=0, prepend=0) == 1).sum(axis=0)  # strokes crossing each column
+    reach = max(3, int(0.4 * height))  # how far a neck's shoulders may be
+    limit = max(2.5 * stroke, 0.2 * height)
+    for x in range(1, len(ink) - 1):
+        lo, hi = max(0, x - window), min(len(ink), x + window + 1)
+        if ink[x] > limit or ink[x] != ink[lo:hi].min() or any(a < x < b for a, b in loops):
+            continue
+        a, b = max(0, x - reach), min(len(ink), x + reach + 1)
+        if runs[x] == 1 and 2 * ink[x] <= min(ink[a:x].max(), ink[x + 1 : b].max()):
+            yield x, PINCH_COST  # a neck: twice as much ink on either side
+        elif thin_too and runs[x] <= 2:
+            yield x, CUT_COST
+
+
+def _stem_cuts(cols, loops, height, stroke):
+    """Right of a stem (a run STEM of the line tall) at the stroke's left side, left of one at
+    its right side, where a digit's width of ink lies beyond it and no loop is cut."""
+    stem = np.nonzero(_longest_runs(cols) >= STEM * height)[0]
+    if len(stem) == 0:
+        return
+    breaks = np.nonzero(np.diff(stem) > 1)[0]
+    first_end = stem[breaks[0]] if len(breaks) else stem[-1]
+    last_start = stem[breaks[-1] + 1] if len(breaks) else stem[0]
+    width = cols.shape[1]
+    for x, beyond in ((first_end + 1, width - first_end - 1), (last_start - 1, last_start)):
+        inside = any(a + stroke <= x <= b - stroke for a, b in loops)
+        if beyond >= 0.4 * height and not inside:
+            yield x
+
+
+def _longest_runs(cols: np.ndarray) -> np.ndarray:
+    """The longest vertical run of ink in each column of a uint8 mask."""
+    longest = np.zeros(cols.shape[1], np.int32)
+    current = np.zeros(cols.shape[1], np.int32)
+    for row in cols:
+        current = (current + 1) * row
+        np.maximum(longest, current, out=longest)
+    return longest
+
+
+def _loop_spans(cols: np.ndarray, stroke: float) -> list[tuple[int, int]]:
+    """The x-ranges of the loops (holes bigger than a stroke's square) in a uint8 mask."""
+    contours, hierarchy = cv2.findContours(cols, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    spans = []
+    parents = hierarchy[0][:, 3] if hierarchy is not None else []
+    for contour, parent in zip(contours, parents, strict=True):
+        if parent >= 0 and cv2.contourArea(contour) > stroke * stroke:  # a hole
+            x, _, w, _ = cv2.boundingRect(contour)
+            spans.append((x, x + w))
+    return spans
+
+
+def atoms(mask: np.ndarray) -> tuple[list[np.ndarray], float, float]:
+    """The connected strokes of a number, left to right; the line's height; the stroke width.
+
+    Strokes are not grouped here (a slanted 1 overlaps the 0 beside it; the bar of a 5 lies
+    over its body): the classifier decides which neighbouring atoms make one digit.
+    """
+    count, labels, stats, _ = _components(mask.view(np.uint8))
+    pieces = []
+    for label in sorted(range(1, count), key=lambda k: stats[k, cv2.CC_STAT_LEFT]):
+        x, y, w, h = stats[label, :4]
+        piece = np.zeros_like(mask)
+        piece[y : y + h, x : x + w] = labels[y : y + h, x : x + w] == label
+        pieces.append(piece)
+    return pieces, line_height(stats[1:]), stroke_width(mask)
+
+
+def split_stroke(piece: np.ndarray, cuts) -> list[tuple[np.ndarray, int]]:
+    """A stroke's mask cut at these columns: (part, its left edge) for each non-empty part,
+    left to right. The first part's left edge is 0."""
+    edges = [0, *sorted(cuts), piece.shape[1]]
+    parts = []
+    for x0, x1 in zip(edges[:-1], edges[1:], strict=True):
+        part = np.zeros_like(piece)
+        part[:, x0:x1] = piece[:, x0:x1]
+        if part.any():
+            parts.append((part, x0))
+    return parts
