@@ -143,14 +143,12 @@ def segment_number(image) -> Line | None:
     mask = ink_mask(ink)
     if not mask.any():
         return None
-    mask = drop_separators(drop_rule_lines(mask))
     x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
     margin = 4 + h // 4  # room for fit_mnist to thicken strokes near the crop's edge
     x0, y0 = max(0, x - margin), max(0, y - margin)
     ink = np.ascontiguousarray(ink[y0 : y + h + margin, x0 : x + w + margin])
-    strokes, height, stroke = atoms(
-        np.ascontiguousarray(mask[y0 : y + h + margin, x0 : x + w + margin])
-    )
+    mask = np.ascontiguousarray(mask[y0 : y + h + margin, x0 : x + w + margin])
+    strokes, height, stroke = atoms(drop_separators(drop_rule_lines(mask)))
     return Line(ink, strokes, height, stroke, (x0, y0), scale)
 
 

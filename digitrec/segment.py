@@ -181,11 +181,12 @@ def _stem_cuts(cols, loops, height, stroke):
 
 def _longest_runs(cols: np.ndarray) -> np.ndarray:
     """The longest vertical run of ink in each column of a uint8 mask."""
-    longest = np.zeros(cols.shape[1], np.int32)
-    current = np.zeros(cols.shape[1], np.int32)
-    for row in cols:
-        current = (current + 1) * row
-        np.maximum(longest, current, out=longest)
+    edges = np.diff(np.pad(cols, ((1, 1), (0, 0))).astype(np.int8), axis=0)
+    # Transposed, nonzero() lists starts and ends column by column, top to bottom: they pair up.
+    start_col, start_row = np.nonzero(edges.T == 1)
+    _, end_row = np.nonzero(edges.T == -1)
+    longest = np.zeros(cols.shape[1], np.int64)
+    np.maximum.at(longest, start_col, end_row - start_row)
     return longest
 
 

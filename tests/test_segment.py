@@ -95,3 +95,10 @@ def test_split_stroke_cuts_at_the_columns():
     assert [x0 for _, x0 in parts] == [0, 10, 20]
     masks = [part for part, _ in parts]
     assert sum(m.sum() for m in masks) == piece.sum() and not (masks[0] & masks[1]).any()
+
+
+def test_longest_runs_per_column():
+    from digitrec.segment import _longest_runs
+
+    cols = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1], [1, 1, 1]], np.uint8)
+    assert _longest_runs(cols).tolist() == [2, 3, 2]

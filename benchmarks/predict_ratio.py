@@ -1,0 +1,58 @@
+"""One canvas predict against the network's own call, p50, in one process.
+
+    python benchmarks/predict_ratio.py                 # this checkout
+    git worktree add /tmp/old 6866aa3 && (cd /tmp/old && PYTHONPATH=/tmp/old \\
+        python /path/to/this/checkout/benchmarks/predict_ratio.py --model $PWD/models/digit_cnn.h5)
+
+Absolute times move between machines and runs; the ratio of `Recognizer.predict` on a 280x280
+RGBA canvas to `Recognizer.probabilities` on one 28x28 input does not, so it is the figure to
+compare between two versions of the code (run both, one after the other, on one machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from digitrec import DataError, ModelError, Recognizer, load_mnist, synthetic
+from digitrec.contract import INPUT_SHAPE
+
+SAMPLE = "tests/data/mnist_sample.npz"
+
+
+def p50_ms(call, items, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        for item in items:
+            start = time.perf_counter()
+            call(item)
+            times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
+    parser.add_argument("--model", help="model file; default: the shipped one")
+    parser.add_argument("--data", default=SAMPLE, help="MNIST source for the digits drawn")
+    parser.add_argument("--count", type=int, default=100, help="canvases")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    try:
+        rec, data = Recognizer.load(args.model), load_mnist(args.data)
+    except (DataError, ModelError) as error:
+        parser.exit(2, f"error: {error}\n")
+    rng = np.random.default_rng(0)
+    canvases = [synthetic.canvas(digit, rng) for digit in data.x_test[: args.count]]
+    one = np.zeros((1, *INPUT_SHAPE), np.float32)
+    for canvas in canvases[:5]:  # warm
+        rec.predict(canvas)
+    predict = p50_ms(rec.predict, canvases, args.repeats)
+    network = p50_ms(lambda _: rec.probabilities(one), canvases, args.repeats)
+    print(f"predict p50 {predict:.2f} ms, network p50 {network:.3f} ms: {predict / network:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
