@@ -134,11 +134,11 @@ class LiteRunner:
             chunks = range(0, len(batch), self.MAX_BATCH)
             return np.concatenate([self(batch[i : i + self.MAX_BATCH]) for i in chunks])
         n = len(batch)
-        # Sizes 1, 2, 4, 8, then multiples of 8 to 64 (the candidates of a number), then powers
-        # of two: a few interpreters, and never more than a seventh of a batch wasted on padding.
+        # Sizes 1, 2, 4, then multiples of 4 to 64 (the candidates of a number), then powers of
+        # two: a few interpreters, and at most 3 padded images in the batches numbers make.
         size = 1 << max(0, (n - 1).bit_length())
-        if 8 < n <= 64:
-            size = -(-n // 8) * 8
+        if 4 < n <= 64:
+            size = -(-n // 4) * 4
         if size != n:
             batch = np.concatenate([batch, np.zeros((size - n, *batch.shape[1:]), batch.dtype)])
         with self.lock:

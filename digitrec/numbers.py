@@ -174,13 +174,13 @@ def read_number(recognizer, image) -> NumberReading:
             thin_too = p.max() < SURE or x1 - x0 > WIDE * height
             cuts = cut_columns(piece, height, line.stroke, thin_too)
         parts = split_stroke(piece, cuts) if cuts else [(piece, 0)]
-        if len(parts) == 1:
-            known[(len(pieces), len(pieces))] = p  # already read
+        known[(len(pieces), len(pieces) + len(parts) - 1)] = p  # the whole stroke: already read
         for k, (part, x) in enumerate(parts):
             pieces.append(part)
             cost.append(cuts.get(x, 0.0) if k else 0.0)  # the cut on its left, if any
 
     spans = candidate_digits(pieces, height)
+    known = {span: known[span] for span in spans if span in known}
     masks = {}
     for i, j in spans:
         masks[(i, j)] = pieces[i] if i == j else np.logical_or.reduce(pieces[i : j + 1])
