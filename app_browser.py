@@ -4,7 +4,7 @@ Used by the browser tests (tests/test_browser.py) and the speed benchmark (bench
 which writes digits on the app's pad to measure the server), and run directly it takes the
 README's screenshots:
 
-    python app_browser.py docs/  # docs/screenshot_desktop.png, screenshot_phone.png
+    python app_browser.py docs/  # docs/screenshot_desktop.png, screenshot_phone.png, ..._number.png
     python app_browser.py /tmp/shots --model  # and the model tab, to look at
 
 It lives here, beside the app it drives, because tests and benchmarks both need it and neither
@@ -293,7 +293,8 @@ def wait_for_rerun(page, runs_before: int, timeout_s: float = 30.0) -> None:
 
 
 def take_screenshots(out_dir: Path, url: str | None = None, model_tab: bool = False):
-    """The README's screenshots: a digit drawn on a desktop and, with a finger, on a phone.
+    """The README's screenshots: a digit drawn on a desktop and, with a finger, on a phone, and
+    a cheque amount read in the Upload tab (screenshot_number.png).
 
     With model_tab, also the whole model tab at both sizes (model_desktop.png, model_phone.png).
     """
@@ -321,9 +322,41 @@ def take_screenshots(out_dir: Path, url: str | None = None, model_tab: bool = Fa
                 shots.append(out_dir / f"model_{name}.png")
                 page.screenshot(path=shots[-1])
             page.context.close()
+        shots.append(out_dir / "screenshot_number.png")
+        number_screenshot(browser, url, shots[-1])
     for path in shots:
         shrink_png(path)
     return shots
+
+
+def cheque_amount() -> Path:
+    """A cheque amount ("1.990,-" style, underlined) written with digits of the committed MNIST
+    sample on patterned paper, as a PNG file to upload. Seeded: the same picture every time."""
+    import tempfile
+
+    import cv2
+    import numpy as np
+
+    from digitrec import load_mnist, synthetic
+
+    sample = load_mnist(ROOT / "tests" / "data" / "mnist_sample.npz")
+    chosen = [np.nonzero(sample.y_test == d)[0][1] for d in (1, 9, 9, 0)]
+    rng = np.random.default_rng(7)
+    ink = synthetic.compose_number(list(sample.x_test[chosen]), rng, marks=True, touching=0.3)
+    path = Path(tempfile.mkdtemp()) / "cheque_amount.png"
+    cv2.imwrite(str(path), synthetic.render_number(ink, "cheque", rng))
+    return path
+
+
+def number_screenshot(browser, url: str, path: Path):
+    """The Upload tab reading a cheque amount, with the boxes it drew on the picture."""
+    page = open_app(browser, url)
+    page.get_by_role("tab", name="Upload").click()
+    page.locator('input[type="file"]').set_input_files(str(cheque_amount()))
+    page.get_by_text("Prediction").first.wait_for(timeout=20_000)
+    page.wait_for_timeout(1500)  # let the charts finish drawing
+    page.screenshot(path=path)
+    page.context.close()
 
 
 def shrink_png(path: Path, colours: int = 128):

@@ -13,6 +13,9 @@ Two readers use the same model:
   peers      the usual demo code: gray, resize the whole image to 28x28, invert if it looks light
              (benchmarks/peers.py, shared with benchmarks/speed.py)
 
+European 1s and 7s (a flag, a crossed stem), made from MNIST test digits with the generator that
+training uses, are read after a scan: an optimistic check that the model learnt those styles.
+
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
 centre of a 280x280 canvas. They are coarse, but they are nobody's MNIST.
@@ -32,7 +35,7 @@ import numpy as np
 import shared  # benchmarks/shared.py, beside this script
 from peers import peers_input  # benchmarks/peers.py, beside this script
 
-from digitrec import Recognizer, synthetic
+from digitrec import Recognizer, styles, synthetic
 from digitrec.augment import draw_scribble
 from digitrec.data import load_uci_digits
 from digitrec.inference import UNSURE_BELOW
@@ -77,6 +80,33 @@ def rendered_rows(rec: Recognizer, data, chosen, rng) -> dict:
             "peers": float(np.mean(peers == labels)),
             "no_digit_found": int(sum(o is None for o in ours)),
             "ms_per_image": 1000 * seconds / len(chosen),  # digitrec: decode + read
+        }
+    return rows
+
+
+def style_rows(rec: Recognizer, data, count: int, rng) -> dict:
+    """European 1s (a flag) and 7s (a bar) made from MNIST test digits, scanned.
+
+    The styles come from digitrec.styles, the generator training uses: an optimistic check that
+    the model learnt them, not a measure of real European hands.
+    """
+    rows = {}
+    for label, name in ((1, "European 1 (flag), scanned"), (7, "European 7 (crossed), scanned")):
+        digits = data.x_test[data.y_test == label][:count]
+        ours, theirs = [], []
+        for digit in digits:
+            styled = styles.with_style(digit.astype(np.float32) / 255.0, label, rng)
+            file = synthetic.encode(
+                synthetic.scan(np.rint(styled * 255).astype(np.uint8), rng), "scan", rng
+            )
+            ours.append(rec.predict(file).digit)
+            theirs.append(peers_input(file))
+        peers = rec.probabilities(np.stack(theirs)).argmax(axis=1)
+        rows[name] = {
+            "digitrec": float(np.mean([o == label for o in ours])),
+            "peers": float(np.mean(peers == label)),
+            "no_digit_found": int(sum(o is None for o in ours)),
+            "ms_per_image": float("nan"),
         }
     return rows
 
@@ -136,6 +166,7 @@ def main(argv=None) -> int:
         f"{data.source}; seed {args.seed}\n"
     )
     rows = rendered_rows(rec, data, chosen, rng)
+    rows.update(style_rows(rec, data, len(chosen), rng))
     uci = uci_row(rec)
     if uci is not None:
         rows["UCI digits, other writers (sklearn)"] = uci

@@ -27,6 +27,7 @@ from app_browser import (
     TOOLBAR_CARD,
     app_server,
     canvas_box,
+    cheque_amount,
     clear,
     draw,
     launch_chromium,
@@ -272,6 +273,23 @@ def test_upload_png_of_mnist_digit(browser, app_url, tmp_path):
         wait_for_prediction(page, str(label), timeout=10)
         assert page.get_by_text("digit_on_paper.png").first.is_visible()
         assert page.get_by_text("what the model saw").is_visible()
+    finally:
+        page.context.close()
+
+
+def test_upload_cheque_amount_reads_the_number_and_boxes_it(browser, app_url):
+    # "1990" with a thousands separator, an ending and an underline, on patterned cheque paper.
+    from playwright.sync_api import expect
+
+    page = open_app(browser, app_url)
+    try:
+        page.get_by_role("tab", name="Upload").click()
+        page.locator('input[type="file"]').set_input_files(cheque_amount())
+        wait_for_prediction(page, "1990", timeout=10)
+        # The uploaded picture is shown with the boxes drawn on it, and one chart per digit.
+        assert page.get_by_text("cheque_amount.png").first.is_visible()
+        charts = page.locator('[data-testid="stVegaLiteChart"]').filter(visible=True)
+        expect(charts).to_have_count(4)
     finally:
         page.context.close()
 
