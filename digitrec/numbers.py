@@ -165,7 +165,7 @@ def read_number(recognizer, image) -> NumberReading:
     if line is None or not line.strokes:
         return NumberReading("", [], 0.0)
     height = line.height
-    alone = _read(recognizer, line.ink, line.strokes)
+    _, alone = _read(recognizer, line.ink, line.strokes)
     pieces, cost, known = [], [], {}
     for piece, p in zip(line.strokes, alone, strict=True):
         x0, _, x1, _ = _extent(piece)
@@ -187,8 +187,8 @@ def read_number(recognizer, image) -> NumberReading:
     todo = [span for span in spans if span not in known]
     inputs = {}
     if todo:
-        masks_todo = [masks[span] for span in todo]
-        read = _read(recognizer, line.ink, masks_todo, inputs_out=inputs, keys=todo)
+        fitted, read = _read(recognizer, line.ink, [masks[span] for span in todo])
+        inputs.update(zip(todo, fitted, strict=True))
         known.update(zip(todo, read, strict=True))
     scores = {}
     for span in spans:
@@ -208,14 +208,12 @@ def read_number(recognizer, image) -> NumberReading:
     return NumberReading.of(digits)
 
 
-def _read(recognizer, ink, masks, inputs_out=None, keys=None) -> np.ndarray:
-    """Each mask's ink fitted to MNIST's layout and classified in one batch: (N, 10), rows
-    normalised to sum to 1. With `inputs_out` and `keys`, the model inputs are kept there."""
+def _read(recognizer, ink, masks) -> tuple[list[np.ndarray], np.ndarray]:
+    """Each mask's ink fitted to MNIST's layout and classified in one batch: the model inputs
+    and (N, 10) probabilities, rows normalised to sum to 1."""
     inputs = [fit_mnist(ink, m) for m in masks]
-    if inputs_out is not None:
-        inputs_out.update(zip(keys, inputs, strict=True))
     p = recognizer.probabilities(np.stack(inputs)).astype(np.float64)
-    return p / p.sum(axis=1, keepdims=True)
+    return inputs, p / p.sum(axis=1, keepdims=True)
 
 
 def with_boxes(image, reading: NumberReading, colour=(255, 120, 0)) -> np.ndarray:
