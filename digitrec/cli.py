@@ -89,7 +89,9 @@ def predict(recognizer, args) -> int:
         return 1
     failed = 0
     if not args.json:
-        print(f"{'digit':>5}  {'confidence':>10}  {'runner-up':>9}  path")
+        print(
+            f"{'number' if args.digits else 'digit':>5}  {'confidence':>10}  {'runner-up':>9}  path"
+        )
     results = (
         ((path, _read_digits(recognizer, path, ImageError)) for path in files)
         if args.digits
