@@ -177,7 +177,7 @@ def read_number(recognizer, image) -> NumberReading:
         known[(len(pieces), len(pieces) + len(parts) - 1)] = p  # the whole stroke: already read
         for k, (part, x) in enumerate(parts):
             pieces.append(part)
-            cost.append(cuts.get(x, 0.0) if k else 0.0)  # the cut on its left, if any
+            cost.append(cuts[x].cost if k else 0.0)  # the cut on its left, if any
 
     spans = candidate_digits(pieces, height)
     known = {span: known[span] for span in spans if span in known}

@@ -12,11 +12,14 @@ digitrec.numbers decides, with the classifier, which cuts hold and which strokes
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
 from digitrec.preprocess import _components, stroke_width
 
+SLANTS = (-0.4, -0.2, 0.2, 0.4)  # shears tried for slanted cuts beside a leaning stem
 SEPARATOR_HEIGHT = 0.5  # marks lower than this share of the line's height are separators
 WIDE = 1.2  # a group wider than this many line heights may hold several digits: cut it
 PINCH_COST = 0.1  # log-penalty for a cut at a pinch (one thin run between loops or crossings)
@@ -103,18 +106,26 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
     return mask & ~np.isin(labels, drop) if drop else mask
 
 
+class Cut(NamedTuple):
+    """A cut through a stroke: what it costs (a log-penalty) and its slant. It passes through
+    its column at the stroke's middle row and moves `shear` columns right per row up."""
+
+    cost: float
+    shear: float = 0.0
+
+
 def cut_columns(
     group: np.ndarray, height: float, stroke: float, thin_too: bool = True
-) -> dict[int, float]:
+) -> dict[int, Cut]:
     """Where a stroke may be cut into digits, and what each cut costs (a log-penalty).
 
-    Returns {x: cost} for columns not nearer than MIN_PIECE heights to either side, never
+    Returns {x: Cut} for columns not nearer than MIN_PIECE heights to either side, never
     through a loop (a 0, 6, 8 or 9 is one digit, however wide):
     * a pinch (PINCH_COST): a neck, one thin run of ink with at least twice as much ink on
       either side, as where a stroke joins two digits;
     * with `thin_too`, a thin column (CUT_COST): a local minimum of ink crossed by at most two
-      thin runs, where two digits touch or cross; and the columns beside a stem at either
-      side (a 1 leaning on its neighbour leaves no thin column);
+      thin runs, where two digits touch or cross; and beside a stem at either side, upright
+      or slanted along it (a 1 leaning on its neighbour leaves no thin column);
     * in a stroke wider than FORCE_CUTS heights, where overlapping digits leave no thin column,
       the thinnest column near each place where a digit of average width would end.
     """
@@ -125,25 +136,26 @@ def cut_columns(
     margin = max(2, int(MIN_PIECE * height))
     window = max(2, int(0.12 * height))
     loops = _loop_spans(cols, stroke)
-    cuts: dict[int, float] = {}
+    cuts: dict[int, Cut] = {}
 
-    def add(x: int, cost: float) -> None:
+    def add(x: int, cut: Cut) -> None:
         if margin <= x < len(ink) - margin and all(abs(x - c) > window for c in cuts):
-            cuts[x] = cost
+            cuts[x] = cut
 
     for x, cost in _thin_cuts(cols, ink, loops, height, stroke, window, thin_too):
-        add(x, cost)
+        add(x, Cut(cost))
     if thin_too:
-        for x in _stem_cuts(cols, loops, height, stroke):
-            add(x, CUT_COST)
+        for shear in (0.0, *SLANTS):
+            for x in _stem_cuts(cols, height, stroke, shear):
+                add(x, Cut(CUT_COST, shear))
     if right - left > FORCE_CUTS * height:
         n = max(2, round((right - left) / (0.7 * height)))
         for k in range(1, n):
             centre = k * len(ink) // n
             lo, hi = max(margin, centre - window), min(len(ink) - margin, centre + window + 1)
             if lo < hi:
-                add(lo + int(np.argmin(ink[lo:hi])), CUT_COST)
-    return {left + x: cost for x, cost in sorted(cuts.items())}
+                add(lo + int(np.argmin(ink[lo:hi])), Cut(CUT_COST))
+    return {left + x: cut for x, cut in sorted(cuts.items())}
 
 
 def _thin_cuts(cols, ink, loops, height, stroke, window, thin_too):
@@ -163,20 +175,30 @@ def _thin_cuts(cols, ink, loops, height, stroke, window, thin_too):
             yield x, CUT_COST
 
 
-def _stem_cuts(cols, loops, height, stroke):
+def _stem_cuts(cols, height, stroke, shear):
     """Right of a stem (a run STEM of the line tall) at the stroke's left side, left of one at
-    its right side, where a digit's width of ink lies beyond it and no loop is cut."""
+    its right side, where a digit's width of ink lies beyond it and no loop is cut.
+
+    With a `shear`, the stroke is first straightened by it, so that a stem leaning that way
+    stands upright; the x returned is where the cut crosses the middle row."""
+    rows = cols.shape[0]
+    pad = int(abs(shear) * rows / 2) + 1 if shear else 0
+    if shear:  # x' = x - shear * (middle - y) + pad: a stem leaning by `shear` stands upright
+        matrix = np.float32([[1, shear, pad - shear * rows / 2], [0, 1, 0]])
+        size = (cols.shape[1] + 2 * pad, rows)
+        cols = cv2.warpAffine(cols, matrix, size, flags=cv2.INTER_NEAREST)
+    loops = _loop_spans(cols, stroke)
     stem = np.nonzero(_longest_runs(cols) >= STEM * height)[0]
     if len(stem) == 0:
         return
+    xs = np.nonzero(cols.any(axis=0))[0]
     breaks = np.nonzero(np.diff(stem) > 1)[0]
     first_end = stem[breaks[0]] if len(breaks) else stem[-1]
     last_start = stem[breaks[-1] + 1] if len(breaks) else stem[0]
-    width = cols.shape[1]
-    for x, beyond in ((first_end + 1, width - first_end - 1), (last_start - 1, last_start)):
+    for x, beyond in ((first_end + 1, xs[-1] - first_end), (last_start - 1, last_start - xs[0])):
         inside = any(a + stroke <= x <= b - stroke for a, b in loops)
         if beyond >= 0.4 * height and not inside:
-            yield x
+            yield x - pad
 
 
 def _longest_runs(cols: np.ndarray) -> np.ndarray:
@@ -218,14 +240,18 @@ def atoms(mask: np.ndarray) -> tuple[list[np.ndarray], float, float]:
     return pieces, line_height(stats[1:]), stroke_width(mask)
 
 
-def split_stroke(piece: np.ndarray, cuts) -> list[tuple[np.ndarray, int]]:
-    """A stroke's mask cut at these columns: (part, its left edge) for each non-empty part,
-    left to right. The first part's left edge is 0."""
-    edges = [0, *sorted(cuts), piece.shape[1]]
-    parts = []
-    for x0, x1 in zip(edges[:-1], edges[1:], strict=True):
-        part = np.zeros_like(piece)
-        part[:, x0:x1] = piece[:, x0:x1]
+def split_stroke(piece: np.ndarray, cuts: dict[int, Cut]) -> list[tuple[np.ndarray, int]]:
+    """A stroke's mask cut along these cuts: (part, the column of the cut on its left) for each
+    non-empty part, left to right; 0 for the first part."""
+    rows, width = piece.shape
+    columns = np.arange(width)[None, :]
+    up = rows / 2 - np.arange(rows)[:, None]  # rows above the middle; negative below it
+    parts, done, previous = [], np.zeros(piece.shape, bool), 0
+    for x in [*sorted(cuts), None]:
+        left = columns < x + cuts[x].shear * up if x is not None else np.ones(piece.shape, bool)
+        part = piece & left & ~done
         if part.any():
-            parts.append((part, x0))
+            parts.append((part, previous))
+        done |= left
+        previous = x
     return parts

@@ -8,6 +8,7 @@ import pytest
 
 from digitrec.segment import (
     PINCH_COST,
+    Cut,
     atoms,
     cut_columns,
     drop_rule_lines,
@@ -74,7 +75,7 @@ def test_cut_columns_finds_the_pinch_where_a_one_touches_a_zero():
     cv2.ellipse(mask, (50, 30), (18, 25), 0, 0, 360, 1, 5)  # the 0
     cv2.line(mask, (12, 30), (32, 30), 1, 4)  # touching it
     cuts = cut_columns(mask.astype(bool), height=50.0, stroke=5.0, thin_too=False)
-    assert any(15 <= x <= 31 and cost == PINCH_COST for x, cost in cuts.items())
+    assert any(15 <= x <= 31 and cut.cost == PINCH_COST for x, cut in cuts.items())
 
 
 def test_atoms_are_the_strokes_left_to_right():
@@ -91,7 +92,7 @@ def test_atoms_are_the_strokes_left_to_right():
 def test_split_stroke_cuts_at_the_columns():
     piece = np.zeros((10, 30), bool)
     piece[2:8, 3:27] = True
-    parts = split_stroke(piece, {10: 0.5, 20: 0.1})
+    parts = split_stroke(piece, {10: Cut(0.5), 20: Cut(0.1)})
     assert [x0 for _, x0 in parts] == [0, 10, 20]
     masks = [part for part, _ in parts]
     assert sum(m.sum() for m in masks) == piece.sum() and not (masks[0] & masks[1]).any()
@@ -102,3 +103,22 @@ def test_longest_runs_per_column():
 
     cols = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1], [1, 1, 1]], np.uint8)
     assert _longest_runs(cols).tolist() == [2, 3, 2]
+
+
+def test_split_stroke_along_a_slanted_cut():
+    piece = np.zeros((40, 60), bool)
+    piece[:, 5:55] = True
+    (left, _), (right, x) = split_stroke(piece, {30: Cut(0.5, shear=0.5)})
+    assert x == 30
+    # At the middle row the cut is at column 30; 10 rows up it is 5 columns further right.
+    assert left[20, 29] and right[20, 30]
+    assert left[10, 34] and right[10, 35]
+
+
+def test_cut_columns_cuts_beside_a_leaning_stem():
+    mask = np.zeros((60, 90), np.uint8)
+    cv2.line(mask, (8, 55), (26, 5), 1, 5)  # a 1 leaning right...
+    cv2.ellipse(mask, (55, 30), (18, 25), 0, 0, 360, 1, 5)  # ...touching a 0 only at its top
+    cv2.line(mask, (26, 5), (45, 10), 1, 4)
+    cuts = cut_columns(mask.astype(bool), height=50.0, stroke=5.0, thin_too=True)
+    assert any(cut.shear > 0 for cut in cuts.values())
