@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from digitrec.augment import StrokeJitter, draw_scribble, make_scribbles
 
@@ -31,3 +32,26 @@ def test_draw_scribble_is_reproducible():
     a = draw_scribble(np.random.default_rng(5))
     b = draw_scribble(np.random.default_rng(5))
     assert np.array_equal(a, b) and a.any()
+
+
+def test_make_training_inputs_treats_the_shares_asked_for(sample):
+    from digitrec.augment import make_training_inputs
+
+    x = sample.x_train[:200].astype(np.float32) / 255.0
+    y = sample.y_train[:200]
+    shares = {"style": 0.3, "neighbours": 0.2, "paper": 0.1, "preprocessed": 0.2}
+    out, counts = make_training_inputs(x, y, shares, seed=0)
+    assert out.shape == x.shape and out.dtype == np.float32
+    assert set(counts) == set(shares)
+    assert counts["style"] <= int(np.isin(y, [1, 7]).sum())  # only 1s and 7s have a style
+    assert 20 < counts["neighbours"] < 60 and 5 < counts["paper"] < 35
+    changed = (~np.isclose(out, x).all(axis=(1, 2))).sum()
+    assert changed >= counts["neighbours"] + counts["paper"] - 5
+
+
+def test_make_training_inputs_rejects_an_unknown_treatment(sample):
+    from digitrec.augment import make_training_inputs
+
+    x = sample.x_train[:20].astype(np.float32) / 255.0
+    with pytest.raises(ValueError, match="unknown treatment 'blur'"):
+        make_training_inputs(x, sample.y_train[:20], {"blur": 1.0})

@@ -1,0 +1,66 @@
+"""digitrec/styles.py: European 1s and 7s, neighbours at the crop's edges, elastic distortion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitrec import styles
+
+
+@pytest.fixture
+def digits(sample):
+    """A 1, a 7 and a 3 from the committed sample, (28, 28) float32 in [0, 1]."""
+    return {d: sample.x_test[sample.y_test == d][0].astype(np.float32) / 255.0 for d in (1, 3, 7)}
+
+
+def test_european_one_adds_a_flag_down_to_the_left_of_the_top(digits):
+    one = digits[1]
+    flagged = styles.european_one(one, np.random.default_rng(0))
+    ys, xs = np.nonzero(one > 0.3)
+    top, top_x = ys.min(), xs[ys == ys.min()].mean()
+    added = (flagged > 0.3) & (one <= 0.3)
+    add_ys, add_xs = np.nonzero(added)
+    assert added.sum() > 5
+    # The flag starts at the top and goes left (a foot, when drawn, sits at the bottom).
+    upper = add_ys < top + 0.6 * (ys.max() - top)
+    assert (add_xs[upper] < top_x + 1).mean() > 0.8
+
+
+def test_crossed_seven_adds_a_bar_across_the_middle(digits):
+    seven = digits[7]
+    crossed = styles.crossed_seven(seven, np.random.default_rng(0))
+    ys, _ = np.nonzero(seven > 0.3)
+    add_ys, add_xs = np.nonzero((crossed > 0.3) & (seven <= 0.3))
+    middle = (ys.min() + ys.max()) / 2
+    assert len(add_ys) > 5 and abs(add_ys.mean() - middle) < 0.25 * (ys.max() - ys.min())
+    assert np.ptp(add_xs) > np.ptp(add_ys)  # a bar: wider than tall
+
+
+def test_with_style_leaves_digits_without_a_european_form_alone(digits):
+    rng = np.random.default_rng(0)
+    assert styles.with_style(digits[3], 3, rng) is digits[3]
+    assert not np.array_equal(styles.with_style(digits[7], 7, rng), digits[7])
+
+
+def test_elastic_moves_ink_but_keeps_shape_and_range(digits):
+    warped = styles.elastic(digits[3], np.random.default_rng(1))
+    assert warped.shape == (28, 28) and warped.dtype == np.float32
+    assert warped.min() >= 0.0 and warped.max() <= 1.0 + 1e-6
+    assert not np.allclose(warped, digits[3])
+    assert abs(warped.sum() - digits[3].sum()) < 0.3 * digits[3].sum()
+
+
+def test_with_neighbours_keeps_the_digit_and_adds_slivers(digits, sample):
+    pool = sample.x_train[:50].astype(np.float32) / 255.0
+    rng = np.random.default_rng(3)
+    crop = styles.with_neighbours(digits[3], pool, rng)
+    assert crop.shape[0] == 28 and crop.shape[1] > 0
+    # The digit itself is in there whole, as the largest part of the ink.
+    cols = np.nonzero((digits[3] > 0.3).any(axis=0))[0]  # the columns styles.py keeps
+    width = cols[-1] - cols[0] + 1
+    assert any(
+        np.array_equal(crop[:, x : x + width], digits[3][:, cols[0] : cols[-1] + 1])
+        for x in range(crop.shape[1] - width + 1)
+    )
+    assert crop.sum() > digits[3].sum()  # bits of neighbours came with it
