@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from digitrec.decode import to_array
-from digitrec.preprocess import fit_mnist, ink_mask, to_ink
+from digitrec.preprocess import fit_mnist, ink_and_mask
 from digitrec.segment import (
     WIDE,
     atoms,
@@ -137,10 +137,7 @@ def segment_number(image) -> Line | None:
     The ink and the strokes' masks are cropped to the written line: every later step then
     works on far fewer pixels.
     """
-    array = to_array(image)
-    ink = to_ink(array)
-    scale = max(array.shape[:2]) / max(ink.shape)  # to_ink shrinks big images
-    mask = ink_mask(ink)
+    ink, mask, scale = ink_and_mask(image)
     if not mask.any():
         return None
     x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
@@ -190,10 +187,11 @@ def read_number(recognizer, image) -> NumberReading:
         fitted, read = _read(recognizer, line.ink, [masks[span] for span in todo])
         inputs.update(zip(todo, fitted, strict=True))
         known.update(zip(todo, read, strict=True))
+    extents = {span: _extent(mask) for span, mask in masks.items()}
     scores = {}
     for span in spans:
         p = known[span]
-        x0, y0, x1, y1 = _extent(masks[span])
+        x0, y0, x1, y1 = extents[span]
         confidence = max(float(p.max()), 1e-9)
         score = math.log(confidence) + shape_prior(int(p.argmax()), x1 - x0, y1 - y0, height)
         scores[span] = score - cost[span[0]]  # the cut it starts at, if any
@@ -201,7 +199,7 @@ def read_number(recognizer, image) -> NumberReading:
     for span in best_path(scores, len(pieces)):
         p = known[span]
         digit = int(p.argmax())
-        x0, y0, x1, y1 = _extent(masks[span])
+        x0, y0, x1, y1 = extents[span]
         model_input = inputs[span] if span in inputs else fit_mnist(line.ink, masks[span])
         box = line.to_input((x0, y0, x1 - x0, y1 - y0))
         digits.append(Prediction(digit, float(p[digit]), p.tolist(), model_input, box))

@@ -47,7 +47,7 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
         return np.zeros(ink.shape, bool)
     threshold = max(otsu(ink), 0.3, _texture_level(ink))
     mask = (ink >= threshold).astype(np.uint8)
-    count, labels, stats, _ = _components(mask)
+    count, labels, stats, _ = components(mask)
     if count <= 1:
         return np.zeros(ink.shape, bool)
     areas = stats[1:, cv2.CC_STAT_AREA]
@@ -106,7 +106,7 @@ def _texture_level(ink: np.ndarray) -> float:
     return min(level + 0.1, 0.6)
 
 
-def _components(mask: np.ndarray):
+def components(mask: np.ndarray):
     """8-connected components of a uint8 mask: (count, labels, stats, centroids).
 
     An explicit algorithm: OpenCV's default dispatch costs twice as much on a 280x280 canvas.
@@ -124,7 +124,7 @@ def drop_edge_fragments(mask: np.ndarray) -> np.ndarray:
     """
     if not (mask[:, 0].any() or mask[:, -1].any()):
         return mask  # nothing touches the left or right edge (every canvas drawing, mostly)
-    count, labels, stats, _ = _components(mask.view(np.uint8))
+    count, labels, stats, _ = components(mask.view(np.uint8))
     if count <= 2:
         return mask
     areas = stats[1:, cv2.CC_STAT_AREA]
@@ -151,7 +151,7 @@ def split_digits(mask: np.ndarray) -> list[np.ndarray]:
     two strokes of a 4); groups side by side with a gap between them are separate digits. A
     group much shorter than the tallest one is a loose stroke, and joins its nearest neighbour.
     """
-    count, labels, stats, _ = _components(mask.astype(np.uint8))
+    count, labels, stats, _ = components(mask.astype(np.uint8))
     spans = sorted(
         [stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH], [i]]
         for i in range(1, count)
@@ -270,7 +270,7 @@ def to_model_input(image) -> np.ndarray | None:
     `image` is a (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA array of any numeric type, a file
     path, raw file bytes or a PIL image. All the ink in it is taken as one digit.
     """
-    ink, mask = _ink_and_mask(image)
+    ink, mask, _ = ink_and_mask(image)
     if not mask.any():
         return None
     return fit_mnist(ink, drop_edge_fragments(mask))
@@ -287,17 +287,22 @@ def to_model_inputs(image) -> list[np.ndarray]:
         DeprecationWarning,
         stacklevel=2,
     )
-    ink, mask = _ink_and_mask(image)
+    ink, mask, _ = ink_and_mask(image)
     if not mask.any():
         return []
     return [fit_mnist(ink, digit) for digit in split_digits(mask)]
 
 
-def _ink_and_mask(image) -> tuple[np.ndarray, np.ndarray]:
+def ink_and_mask(image) -> tuple[np.ndarray, np.ndarray, float]:
+    """Decode, find the ink and threshold it: (ink, mask, scale).
+
+    `scale` maps the worked image back to the input's pixels (to_ink shrinks big images). An
+    image shape or type that no step foresaw raises a one-line ImageError, not OpenCV's trace.
+    """
     array = to_array(image)
     try:
         ink = to_ink(array)
-        return ink, ink_mask(ink)
-    except cv2.error as error:  # an image shape or type no step above foresaw: say so, briefly
+        return ink, ink_mask(ink), max(array.shape[:2]) / max(ink.shape)
+    except cv2.error as error:  # say so, briefly
         message = str(error).strip().splitlines()[-1]
         raise ImageError(f"could not process this image ({message})") from None
