@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 
 import cv2
@@ -35,19 +36,20 @@ import shared  # benchmarks/shared.py, beside this script
 
 from digitrec import Recognizer, synthetic
 from digitrec.data import load_uci_digits
-from digitrec.preprocess import fit_mnist, ink_mask, split_digits, to_ink
+from digitrec.preprocess import to_model_inputs
 
 KINDS = ("canvas", "scan", "cheque", "photo")
 
 
 def components_reading(rec: Recognizer, image) -> str:
-    """The old way: every group of connected strokes is one digit."""
-    ink = to_ink(image)
-    mask = ink_mask(ink)
-    if not mask.any():
+    """The old way: every group of connected strokes is one digit (the deprecated
+    to_model_inputs, called here on purpose)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        inputs = to_model_inputs(image)
+    if not inputs:
         return ""
-    inputs = np.stack([fit_mnist(ink, group) for group in split_digits(mask)])
-    return "".join(str(int(p.argmax())) for p in rec.probabilities(inputs))
+    return "".join(str(int(p.argmax())) for p in rec.probabilities(np.stack(inputs)))
 
 
 def edit_distance(a: str, b: str) -> int:
