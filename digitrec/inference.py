@@ -30,8 +30,9 @@ MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "digit_cnn.h5"
 # Threads for the model and for preprocessing a batch: on 2 cores two threads halve a digit's
 # time in LiteRT (0.17 vs 0.32 ms) and its batch time (5.9k vs 3.0k digits/s); more than 4
-# buys nothing for a model this small.
-THREADS = min(4, os.cpu_count() or 1)
+# buys nothing for a model this small. DIGITREC_THREADS overrides it: a server running one
+# process per core wants 1, or its processes' threads fight over the cores.
+THREADS = int(os.environ.get("DIGITREC_THREADS") or 0) or min(4, os.cpu_count() or 1)
 
 
 class ModelError(RuntimeError):
@@ -176,6 +177,11 @@ class Recognizer:
     @property
     def backend(self) -> str:
         return self.runner.name
+
+    @property
+    def version(self) -> str:
+        """The model file and when it was trained: stored with every correction."""
+        return f"{self.path.stem} {self.metadata.get('trained', 'untracked')}"
 
     @classmethod
     def load(cls, path: str | Path | None = None, backend: str = "auto") -> Recognizer:

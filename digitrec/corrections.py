@@ -1,0 +1,189 @@
+"""The corrections store: answers users said were wrong, with what they really were.
+
+    store = CorrectionStore()                 # DIGITREC_CORRECTIONS, or the user's data folder
+    store.add(Correction(label="4", source="api", image=png_bytes, model_input=x28, ...))
+    store.count(), store.records()
+
+One SQLite file, opened in WAL mode so that several app sessions and API workers can write at
+once while a reader exports; each correction is one transaction, so a crash loses at most the
+correction being written. Both the interfaces (app, API, CLI) and training read this module;
+it never imports either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from digitrec.contract import IMAGE_SIZE
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS corrections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,           -- ISO 8601, UTC
+    source TEXT NOT NULL,            -- draw, upload, api, import
+    label TEXT NOT NULL,             -- the right answer: one digit, or a number's digits
+    predicted TEXT NOT NULL,         -- what the model said ("" when it found no digit)
+    confidence REAL NOT NULL,
+    probabilities TEXT,              -- JSON list of 10 floats, for single digits
+    model_version TEXT NOT NULL,
+    image BLOB,                      -- the input as the user gave it (PNG for pixels and arrays)
+    model_input BLOB                 -- 28x28 uint8, what the model saw, for single digits
+)
+"""
+BUSY_MS = 10_000  # a writer waits this long for another writer's transaction to finish
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or written. The message names the file and the reason."""
+
+
+def default_path() -> Path:
+    """DIGITREC_CORRECTIONS, else corrections.sqlite3 in the user's data folder (never in the
+    package, which may be read-only or replaced on upgrade)."""
+    if os.environ.get("DIGITREC_CORRECTIONS"):
+        return Path(os.environ["DIGITREC_CORRECTIONS"]).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "digitrec" / "corrections.sqlite3"
+
+
+@dataclass
+class Correction:
+    label: str  # "4", or "10248" for a number
+    source: str  # draw, upload, api, import
+    predicted: str = ""  # the model's answer, "" for no digit
+    confidence: float = 0.0
+    probabilities: list[float] | None = None
+    model_version: str = ""
+    image: bytes | None = field(default=None, repr=False)
+    model_input: np.ndarray | None = field(default=None, repr=False)  # (28, 28) float in [0, 1]
+    created: str = ""  # set when stored
+    id: int | None = None
+
+    def __post_init__(self):
+        self.label = str(self.label).strip()
+        if not self.label or not self.label.isdigit() or not self.label.isascii():
+            raise ValueError(f"label must be digits 0-9, got {self.label!r}")
+
+
+class CorrectionStore:
+    """The corrections in one SQLite file; safe to use from several threads and processes."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path).expanduser() if path else default_path()
+
+    def check_writable(self) -> None:
+        """Raise StoreError now, not on the first correction, if the file cannot be made.
+
+        Writes nothing: the file is created by the first correction.
+        """
+        folder = self.path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent  # the nearest folder that exists must let us create the rest
+        target = self.path if self.path.exists() else folder
+        if self.path.is_dir() or not folder.is_dir() or not os.access(target, os.W_OK):
+            raise StoreError(f"cannot write the corrections store {self.path}")
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=BUSY_MS / 1000)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(SCHEMA)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(f"cannot open the corrections store {self.path}: {error}") from None
+        return connection
+
+    def add(self, correction: Correction) -> int:
+        """Store one correction in its own transaction; returns its id."""
+        correction.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        model_input = None
+        if correction.model_input is not None:
+            x = np.asarray(correction.model_input, np.float32).reshape(IMAGE_SIZE, IMAGE_SIZE)
+            model_input = np.clip(np.rint(x * 255), 0, 255).astype(np.uint8).tobytes()
+        probabilities = (
+            json.dumps([round(float(p), 6) for p in correction.probabilities])
+            if correction.probabilities is not None
+            else None
+        )
+        row = (
+            correction.created,
+            correction.source,
+            correction.label,
+            correction.predicted,
+            float(correction.confidence),
+            probabilities,
+            correction.model_version,
+            correction.image,
+            model_input,
+        )
+        connection = self._connect()
+        try:
+            with connection:  # one transaction: committed whole or not at all
+                cursor = connection.execute(
+                    "INSERT INTO corrections (created, source, label, predicted, confidence,"
+                    " probabilities, model_version, image, model_input)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write to {self.path}: {error}") from None
+        finally:
+            connection.close()
+        correction.id = cursor.lastrowid
+        return correction.id
+
+    def count(self) -> int:
+        if not self.path.exists():
+            return 0
+        connection = self._connect()
+        try:
+            return connection.execute("SELECT COUNT(*) FROM corrections").fetchone()[0]
+        finally:
+            connection.close()
+
+    def records(self) -> list[Correction]:
+        """Every stored correction, oldest first."""
+        if not self.path.exists():
+            return []
+        connection = self._connect()
+        try:
+            rows = connection.execute(
+                "SELECT id, created, source, label, predicted, confidence, probabilities,"
+                " model_version, image, model_input FROM corrections ORDER BY id"
+            ).fetchall()
+        finally:
+            connection.close()
+        return [_from_row(row) for row in rows]
+
+
+def _from_row(row) -> Correction:
+    ident, created, source, label, predicted, confidence, probs, version, image, model_input = row
+    x = None
+    if model_input is not None:
+        x = np.frombuffer(model_input, np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
+        x = x.astype(np.float32) / 255
+    return Correction(
+        label=label,
+        source=source,
+        predicted=predicted,
+        confidence=confidence,
+        probabilities=json.loads(probs) if probs else None,
+        model_version=version,
+        image=image,
+        model_input=x,
+        created=created,
+        id=ident,
+    )
