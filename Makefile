@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app chromium test quick-test train bench lint clean
+.PHONY: app api chromium test quick-test train bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
 
 app: $(STAMP)
 	$(BIN)/streamlit run streamlit_app.py
+
+api: $(STAMP)
+	$(BIN)/python -m digitrec serve --host 0.0.0.0 --port 8000 --workers 2
 
 chromium:
 	@command -v chromium >/dev/null || { \
@@ -43,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/robustness.py
 	$(BIN)/python benchmarks/number_reading.py
+	$(BIN)/python benchmarks/api_load.py
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

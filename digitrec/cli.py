@@ -1,9 +1,10 @@
-"""The command line: python -m digitrec predict | evaluate.
+"""The command line: python -m digitrec predict | evaluate | serve.
 
     python -m digitrec predict photo.jpg scans/            # a table, one row per image
     python -m digitrec predict --json scans/ > out.jsonl    # one JSON object per image per line
     python -m digitrec predict --digits number.png          # a whole number (a row of digits)
     python -m digitrec evaluate                             # scores on the MNIST test set
+    python -m digitrec serve --port 8000 --workers 2        # the HTTP API (digitrec.api)
 
 predict exits 0 when every file was read, 1 when some could not be (each gets its own error and
 the others are still answered), 2 for a usage error.
@@ -47,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--limit", type=int, default=0, help="score only the first N test digits")
     evaluate.add_argument("--out", default="runs/evaluate", help="folder for the report and plots")
+
+    serve = commands.add_parser(
+        "serve", help="run the HTTP API (settings: see digitrec.api)", allow_abbrev=False
+    )
+    serve.add_argument("--model", help="model file (.h5 or .tflite); default: the shipped one")
+    serve.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to listen on every interface")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="processes, each with its own model (one per core)"
+    )
+    serve.add_argument("--quiet", action="store_true", help="no log line per request")
     return parser
 
 
@@ -65,6 +77,8 @@ def main(argv=None) -> int:
         return 2
     if args.command == "predict":
         return predict(recognizer, args)
+    if args.command == "serve":
+        return serve(recognizer, args)
     return evaluate_model(recognizer, args)
 
 
@@ -154,4 +168,48 @@ def evaluate_model(recognizer, args) -> int:
     print(f"model {recognizer.path} ({recognizer.backend}), data: {data.source}")
     print(format_card(card))
     print(f"wrote {out / 'evaluation.json'}, confusion.png and misread.png")
+    return 0
+
+
+def serve(recognizer, args) -> int:
+    """Run digitrec.api with uvicorn until interrupted. Settings come from the environment."""
+    import os
+
+    try:
+        import uvicorn
+        from uvicorn.config import LOGGING_CONFIG
+
+        from digitrec.api import Settings, create_app
+        from digitrec.corrections import CorrectionStore, StoreError
+    except ImportError as error:
+        print(
+            f"error: the API needs {error.name}: pip install -r requirements.txt", file=sys.stderr
+        )
+        return 2
+    try:
+        settings = Settings.from_env()
+        CorrectionStore(settings.corrections or None).check_writable()
+    except (ValueError, StoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.workers < 1 or not 0 < args.port < 65536:
+        print("error: --workers must be at least 1 and --port 1-65535", file=sys.stderr)
+        return 2
+    log_config = {**LOGGING_CONFIG, "loggers": dict(LOGGING_CONFIG["loggers"])}
+    level = "WARNING" if args.quiet else "INFO"
+    log_config["loggers"]["digitrec.api"] = {"handlers": ["default"], "level": level}
+    options = dict(host=args.host, port=args.port, access_log=False, log_config=log_config)
+    if args.workers == 1:
+        app = create_app(recognizer, settings)  # the model already loaded and checked
+    else:
+        # Each worker process imports digitrec.api and loads its own model at start-up, with
+        # its share of the cores for the network's threads.
+        cores = max(1, (os.cpu_count() or 1) // args.workers)
+        os.environ.setdefault("DIGITREC_THREADS", str(cores))
+        if args.model:
+            os.environ["DIGITREC_MODEL"] = str(Path(args.model).resolve())
+        app = "digitrec.api:app"
+        options["workers"] = args.workers
+    print(f"digitrec API: docs at http://{args.host}:{args.port}/docs", file=sys.stderr)
+    uvicorn.run(app, **options)
     return 0

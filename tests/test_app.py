@@ -370,4 +370,4 @@ def test_devcontainer_installs_requirements_and_serves_app():
     assert "python:1-3.11" in container["image"]
     assert "requirements.txt" in container["postCreateCommand"]
     assert "streamlit run streamlit_app.py" in container["postAttachCommand"]["server"]
-    assert container["forwardPorts"] == [8501]
+    assert container["forwardPorts"] == [8501, 8000]  # the app; the HTTP API when started

@@ -80,3 +80,19 @@ def test_benchmark_without_data_explains_instead_of_a_traceback(script, tmp_path
     done = run_script(script, "--data", tmp_path / "missing.npz", "--count", 5, timeout=120)
     assert done.returncode == 2
     assert "error:" in done.stdout + done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_api_load_quick_run_answers_every_request(tmp_path):
+    done = run_script(
+        "benchmarks/api_load.py", "--workers", "1", "--clients", "1,4", "--requests", "40",
+        "--seconds", "5", timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [line for line in done.stdout.splitlines() if "clients" in line]
+    assert len(rows) == 4 and all(row.endswith("errors 0") for row in rows), done.stdout
+
+
+def test_api_load_refuses_bad_options():
+    done = run_script("benchmarks/api_load.py", "--clients", "0", timeout=60)
+    assert done.returncode == 2 and "--clients" in done.stderr and "Traceback" not in done.stderr

@@ -181,3 +181,20 @@ def test_python_m_digitrec_runs_as_a_program(folder):
     assert "Traceback" not in done.stderr and done.stderr.strip() == ""
     first, second = (json.loads(line) for line in done.stdout.splitlines())
     assert first["digit"] == 3 and "not an image" in second["error"]
+
+
+@pytest.mark.parametrize(
+    "env, args, words",
+    [
+        ({"DIGITREC_MAX_REQUEST_MB": "lots"}, [], "DIGITREC_MAX_REQUEST_MB"),
+        ({"DIGITREC_CORRECTIONS": "/"}, [], "corrections store"),
+        ({}, ["--workers", "0"], "--workers"),
+        ({}, ["--port", "70000"], "--port"),
+    ],
+    ids=["bad-limit", "store-is-a-folder", "no-workers", "bad-port"],
+)
+def test_serve_refuses_bad_settings_with_a_message(capsys, monkeypatch, env, args, words):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    status, out = run(capsys, "serve", *args)
+    assert status == 2 and words in out.err and "Traceback" not in out.err
