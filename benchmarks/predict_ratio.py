@@ -38,6 +38,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", default=SAMPLE, help="MNIST source for the digits drawn")
     parser.add_argument("--count", type=int, default=100, help="canvases")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--stages", action="store_true", help="also time each preprocessing step")
     args = parser.parse_args(argv)
     try:
         rec, data = Recognizer.load(args.model), load_mnist(args.data)
@@ -51,7 +52,39 @@ def main(argv=None) -> int:
     predict = p50_ms(rec.predict, canvases, args.repeats)
     network = p50_ms(lambda _: rec.probabilities(one), canvases, args.repeats)
     print(f"predict p50 {predict:.2f} ms, network p50 {network:.3f} ms: {predict / network:.1f}x")
+    if args.stages:
+        for name, ms in stage_times(canvases, args.repeats).items():
+            print(f"  {name:<22} p50 {ms:.3f} ms")
     return 0
+
+
+def stage_times(canvases, repeats: int) -> dict[str, float]:
+    """p50 of each step that Recognizer.predict takes on a canvas, in order."""
+    from functools import partial
+
+    from digitrec import preprocess
+    from digitrec.decode import DIGIT_WORK_SIDE, to_array
+    from digitrec.ink import to_ink
+
+    to_ink = partial(to_ink, work_side=DIGIT_WORK_SIDE)  # as to_model_input calls it
+
+    steps = {
+        "decode (to_array)": lambda c: to_array(c),
+        "ink (to_ink)": to_ink,
+        "mask (ink_mask)": preprocess.ink_mask,
+        "edge fragments": preprocess.drop_edge_fragments,
+        "fit to MNIST": None,
+    }
+    values, times = list(canvases), {}
+    for name, step in steps.items():
+        if step is None:  # fit_mnist takes the ink and the mask
+            inks = [to_ink(c) for c in canvases]
+            pairs = list(zip(inks, values, strict=True))
+            times[name] = p50_ms(lambda pair: preprocess.fit_mnist(*pair), pairs, repeats)
+            continue
+        times[name] = p50_ms(step, values, repeats)
+        values = [step(v) for v in values]
+    return times
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import numpy as np
 
 MAX_PIXELS = 50_000_000  # decoding a bigger image costs GBs of memory; ask the user to resize
 WORK_SIDE = 448  # images are shrunk to this longest side first: ample for one line of digits
+DIGIT_WORK_SIDE = 160  # one digit needs less: it ends up 20 pixels tall (see preprocess)
 MIN_WORK_SIDE = 112  # smaller images are enlarged to at least this (see ink._to_work_size)
 
 
@@ -48,6 +49,9 @@ def read_image(source) -> np.ndarray:
         raise ImageError(f"cannot read an image from {type(source).__name__}")
     if not data:
         raise ImageError("the file is empty")
+    fast = _plain_png(data)
+    if fast is not None:
+        return fast
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -75,6 +79,36 @@ def read_image(source) -> np.ndarray:
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageError(f"the image is damaged or truncated ({error})") from None
     return _pil_to_array(image)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _plain_png(data: bytes) -> np.ndarray | None:
+    """An ordinary 8-bit gray, RGB or RGBA PNG decoded by OpenCV, else None (Pillow's turn).
+
+    OpenCV decodes these 3-4x faster than Pillow (25 vs 88 us for a 28x28 digit), which counts
+    in a batch of millions. Anything else (palettes, 16 bits, a transparent colour, EXIF, a
+    damaged file) goes to Pillow, which reads them all and explains what is wrong.
+    """
+    if len(data) < 33 or data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
+        return None
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    depth, colour = data[24], data[25]
+    if depth != 8 or colour not in (0, 2, 6) or width * height > MAX_PIXELS:
+        return None
+    head = data[: data.find(b"IDAT")]
+    if b"tRNS" in head or b"eXIf" in head:
+        return None
+    import cv2
+
+    array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if array is None or array.shape[:2] != (height, width) or array.dtype != np.uint8:
+        return None
+    if array.ndim == 3:  # OpenCV's channel order is BGR(A)
+        code = cv2.COLOR_BGRA2RGBA if array.shape[2] == 4 else cv2.COLOR_BGR2RGB
+        array = cv2.cvtColor(array, code)
+    return array
 
 
 def _pil_to_array(image) -> np.ndarray:

@@ -12,6 +12,7 @@ has no wheel, or no .tflite sits beside the .h5, the Keras model runs instead, w
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import threading
@@ -33,6 +34,9 @@ DEFAULT_MODEL = MODELS_DIR / "digit_cnn.h5"
 # buys nothing for a model this small. DIGITREC_THREADS overrides it: a server running one
 # process per core wants 1, or its processes' threads fight over the cores.
 THREADS = int(os.environ.get("DIGITREC_THREADS") or 0) or min(4, os.cpu_count() or 1)
+
+
+CHUNK = 32  # images per task for the preprocessing threads
 
 
 class ModelError(RuntimeError):
@@ -230,7 +234,12 @@ class Recognizer:
 
     def predict(self, image) -> Prediction:
         """One image (array, path, bytes) holding one digit -> Prediction."""
-        return self.predict_many([image])[0]
+        model_input = to_model_input(image)
+        if model_input is None:
+            return _blank()
+        return _prediction(
+            self.runner(model_input.reshape(1, *contract.INPUT_SHAPE))[0], model_input
+        )
 
     def predict_many(self, images, batch_size: int = 512) -> list[Prediction]:
         """Many images -> one Prediction each, run through the model in batches.
@@ -258,49 +267,71 @@ class Recognizer:
         return self.read_number(image).digits
 
     def predict_files(self, paths, batch_size: int = 512):
-        """Yield (path, Prediction or ImageError) for each path, reading in batches."""
-        paths = list(paths)
-        for start in range(0, len(paths), batch_size):
-            chunk = paths[start : start + batch_size]
-            inputs = _model_inputs(chunk, errors_as_values=True)
-            predictions = self._classify(inputs, batch_size)
-            for path, item, prediction in zip(chunk, inputs, predictions, strict=True):
-                yield path, item if isinstance(item, ImageError) else prediction
+        """Yield (path, Prediction or ImageError) for each path, in order, reading in batches.
+
+        `paths` may be any iterable (a generator over millions of files is read as it goes).
+        The next batch is decoded and preprocessed on other threads while the network runs on
+        this one, so both cores stay busy.
+        """
+        paths = iter(paths)
+        chunk = list(itertools.islice(paths, batch_size))
+        with ThreadPoolExecutor(max_workers=1) as ahead:
+            pending = ahead.submit(_model_inputs, chunk, True)
+            while chunk:
+                inputs = pending.result()
+                following = list(itertools.islice(paths, batch_size))
+                if following:
+                    pending = ahead.submit(_model_inputs, following, True)
+                predictions = self._classify(inputs, batch_size)
+                for path, item, prediction in zip(chunk, inputs, predictions, strict=True):
+                    yield path, item if isinstance(item, ImageError) else prediction
+                chunk = following
 
     def _classify(self, inputs: list, batch_size: int) -> list[Prediction]:
         """Model inputs (arrays; None or ImageError for none) -> Predictions, in batches."""
         present = [i for i, x in enumerate(inputs) if isinstance(x, np.ndarray)]
-        results = [_blank() for _ in inputs]
+        results = [None if isinstance(x, np.ndarray) else _blank() for x in inputs]
         for start in range(0, len(present), batch_size):
             chunk = present[start : start + batch_size]
             probs = self.probabilities(np.stack([inputs[i] for i in chunk]))
             for i, p in zip(chunk, probs, strict=True):
-                p = p.astype(np.float64)
-                p = p / p.sum()
-                digit = int(p.argmax())
-                results[i] = Prediction(digit, float(p[digit]), p.tolist(), inputs[i])
+                results[i] = _prediction(p, inputs[i])
         return results
+
+
+def _prediction(probabilities: np.ndarray, model_input: np.ndarray) -> Prediction:
+    """The network's 10 outputs for one input -> its Prediction (renormalised in float64)."""
+    p = probabilities.astype(np.float64)
+    p = p / p.sum()
+    digit = int(p.argmax())
+    return Prediction(digit, float(p[digit]), p.tolist(), model_input)
 
 
 def _model_inputs(images: list, errors_as_values: bool) -> list:
     """to_model_input for each image, on a few threads: decoding and OpenCV release the GIL.
 
     Each item becomes a (28, 28) array or None (no ink). An image that cannot be read raises
-    its ImageError, or with `errors_as_values` takes that error's place in the list.
+    its ImageError, or with `errors_as_values` takes that error's place in the list. Threads
+    take the images in runs of CHUNK: one task per image would cost more than an MNIST-like
+    array takes to prepare.
     """
 
-    def prepare(image):
-        try:
-            return to_model_input(image)
-        except ImageError as error:
-            if errors_as_values:
-                return error
-            raise
+    def prepare(run: list) -> list:
+        prepared = []
+        for image in run:
+            try:
+                prepared.append(to_model_input(image))
+            except ImageError as error:
+                if not errors_as_values:
+                    raise
+                prepared.append(error)
+        return prepared
 
     if len(images) < 16:  # not worth starting threads
-        return [prepare(image) for image in images]
+        return prepare(images)
+    runs = [images[i : i + CHUNK] for i in range(0, len(images), CHUNK)]
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return list(pool.map(prepare, images))
+        return [item for run in pool.map(prepare, runs) for item in run]
 
 
 def model_files(path: str | Path) -> dict[str, Path]:

@@ -22,7 +22,14 @@ import cv2
 import numpy as np
 
 from digitrec.contract import FIT_BOX, IMAGE_SIZE
-from digitrec.decode import ImageError, read_image, to_array
+from digitrec.decode import (
+    DIGIT_WORK_SIDE,
+    WORK_SIDE,
+    ImageError,
+    as_uint8,
+    read_image,
+    to_array,
+)
 from digitrec.ink import clip01, otsu, quantiles, to_ink
 
 __all__ = ["ImageError", "fit_mnist", "ink_mask", "read_image", "to_ink", "to_model_input"]
@@ -47,7 +54,7 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
         return np.zeros(ink.shape, bool)
     threshold = max(otsu(ink), 0.3, _texture_level(ink))
     mask = (ink >= threshold).astype(np.uint8)
-    count, labels, stats, _ = components(mask)
+    count, labels, stats = components(mask)
     if count <= 1:
         return np.zeros(ink.shape, bool)
     areas = stats[1:, cv2.CC_STAT_AREA]
@@ -90,7 +97,7 @@ def _texture_level(ink: np.ndarray) -> float:
     """
     sample = ink[::2, ::2]  # every other pixel each way: a level, not a shape, is wanted
     lit = (sample > 0.1) & (sample < 0.7)
-    if lit.mean() < 0.05:
+    if np.count_nonzero(lit) < 0.05 * lit.size:  # count_nonzero: 10x cheaper than .mean()
         return 0.0  # too little mid-level ink anywhere for a web (canvases, clean scans)
     strong = (sample > 0.7).astype(np.uint8)
     if not strong.any():
@@ -100,18 +107,34 @@ def _texture_level(ink: np.ndarray) -> float:
     paper = sample[near == 0]
     if paper.size < 25:
         return 0.0
-    if (paper > 0.1).mean() < 0.1:
+    if np.count_nonzero(paper > 0.1) < 0.1 * paper.size:
         return 0.0  # no web: at most a faint stroke of the digit itself lies out there
     (level,) = quantiles(paper, [0.99])
     return min(level + 0.1, 0.6)
 
 
-def components(mask: np.ndarray):
-    """8-connected components of a uint8 mask: (count, labels, stats, centroids).
+FEW_STROKES = 6  # up to this many strokes, their stats are measured one stroke at a time
 
-    An explicit algorithm: OpenCV's default dispatch costs twice as much on a 280x280 canvas.
+
+def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """8-connected components of a uint8 mask: (count, labels, stats), as OpenCV gives them.
+
+    OpenCV's statistics pass costs 5-7x its labelling pass; a digit has a few strokes, and a
+    bounding box and a pixel count per stroke cost less. Many strokes (a noisy photo, a long
+    number) take OpenCV's pass. Row 0 of `stats` (the background) is left zero.
     """
-    return cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_SPAGHETTI)
+    count, labels = cv2.connectedComponentsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_SPAGHETTI)
+    if count > FEW_STROKES + 1:
+        count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+            mask, 8, cv2.CV_32S, cv2.CCL_SPAGHETTI
+        )
+        return count, labels, stats
+    stats = np.zeros((count, 5), np.int32)
+    for label in range(1, count):
+        stroke = (labels == label).view(np.uint8)
+        stats[label, :4] = cv2.boundingRect(stroke)
+        stats[label, 4] = cv2.countNonZero(stroke)
+    return count, labels, stats
 
 
 def drop_edge_fragments(mask: np.ndarray) -> np.ndarray:
@@ -124,7 +147,7 @@ def drop_edge_fragments(mask: np.ndarray) -> np.ndarray:
     """
     if not (mask[:, 0].any() or mask[:, -1].any()):
         return mask  # nothing touches the left or right edge (every canvas drawing, mostly)
-    count, labels, stats, _ = components(mask.view(np.uint8))
+    count, labels, stats = components(mask.view(np.uint8))
     if count <= 2:
         return mask
     areas = stats[1:, cv2.CC_STAT_AREA]
@@ -151,7 +174,7 @@ def split_digits(mask: np.ndarray) -> list[np.ndarray]:
     two strokes of a 4); groups side by side with a gap between them are separate digits. A
     group much shorter than the tallest one is a loose stroke, and joins its nearest neighbour.
     """
-    count, labels, stats, _ = components(mask.astype(np.uint8))
+    count, labels, stats = components(mask.astype(np.uint8))
     spans = sorted(
         [stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH], [i]]
         for i in range(1, count)
@@ -249,7 +272,9 @@ def fit_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
         # small enough that no ink leaves the frame.
         dx = int(np.clip(round(centre - cx), -ox, IMAGE_SIZE - ox - size[0]))
         dy = int(np.clip(round(centre - cy), -oy, IMAGE_SIZE - oy - size[1]))
-        out = np.roll(out, (dy, dx), axis=(0, 1))
+        out = np.zeros_like(out)  # the digit placed again, shifted: cheaper than np.roll
+        top, left = oy + dy, ox + dx
+        out[top : top + size[1], left : left + size[0]] = digit
     return np.clip(out, 0.0, 1.0)
 
 
@@ -270,10 +295,44 @@ def to_model_input(image) -> np.ndarray | None:
     `image` is a (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA array of any numeric type, a file
     path, raw file bytes or a PIL image. All the ink in it is taken as one digit.
     """
-    ink, mask, _ = ink_and_mask(image)
+    array = to_array(image)
+    ready = _already_mnist(array)
+    if ready is not None:
+        return ready
+    ink, mask, _ = ink_and_mask(array, DIGIT_WORK_SIDE)
     if not mask.any():
         return None
     return fit_mnist(ink, drop_edge_fragments(mask))
+
+
+def _already_mnist(array: np.ndarray) -> np.ndarray | None:
+    """A 28x28 image already laid out as MNIST -> its model input as it is; else None.
+
+    MNIST itself, and digits made the MNIST way, need no preprocessing: refitting them only
+    blurs them a little (the shipped model reads the MNIST test set 99.64% as it is, 99.50%
+    refitted). "Laid out as MNIST": one gray channel, black paper (or white paper, then
+    inverted) covering at least half the image, ink reaching 128, its bounding box 18-20 pixels
+    on the longer side, its centre of mass within 0.6 pixels of the centre. Over 20,000 MNIST
+    training digits the box is 19-20 and the centre within 0.52. Costs ~10 us, so that a batch
+    of MNIST-like arrays runs at the network's speed.
+    """
+    if array.shape not in ((IMAGE_SIZE, IMAGE_SIZE), (IMAGE_SIZE, IMAGE_SIZE, 1)):
+        return None
+    gray = np.ascontiguousarray(as_uint8(array).reshape(IMAGE_SIZE, IMAGE_SIZE))
+    half = IMAGE_SIZE * IMAGE_SIZE // 2
+    if cv2.countNonZero(gray) > half:  # mostly not black: white paper, dark ink?
+        gray = 255 - gray
+        if cv2.countNonZero(gray) > half:
+            return None
+    _, top, width, height = cv2.boundingRect(gray)
+    if not 18 <= max(width, height) <= FIT_BOX or int(gray.max()) < 128:
+        return None
+    moments = cv2.moments(gray)
+    centre = IMAGE_SIZE / 2.0
+    cy, cx = moments["m01"] / moments["m00"], moments["m10"] / moments["m00"]
+    if abs(cy - centre) > 0.6 or abs(cx - centre) > 0.6:
+        return None
+    return gray.astype(np.float32) * np.float32(1 / 255)
 
 
 def to_model_inputs(image) -> list[np.ndarray]:
@@ -293,15 +352,17 @@ def to_model_inputs(image) -> list[np.ndarray]:
     return [fit_mnist(ink, digit) for digit in split_digits(mask)]
 
 
-def ink_and_mask(image) -> tuple[np.ndarray, np.ndarray, float]:
+def ink_and_mask(image, work_side: int = WORK_SIDE) -> tuple[np.ndarray, np.ndarray, float]:
     """Decode, find the ink and threshold it: (ink, mask, scale).
 
-    `scale` maps the worked image back to the input's pixels (to_ink shrinks big images). An
-    image shape or type that no step foresaw raises a one-line ImageError, not OpenCV's trace.
+    The ink is worked at most `work_side` pixels on its longer side: WORK_SIDE for a line of
+    digits, DIGIT_WORK_SIDE for one digit. `scale` maps the worked image back to the input's
+    pixels. An image shape or type that no step foresaw raises a one-line ImageError, not
+    OpenCV's trace.
     """
     array = to_array(image)
     try:
-        ink = to_ink(array)
+        ink = to_ink(array, work_side)
         return ink, ink_mask(ink), max(array.shape[:2]) / max(ink.shape)
     except cv2.error as error:  # say so, briefly
         message = str(error).strip().splitlines()[-1]

@@ -84,7 +84,7 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
     (a dot, a comma reaching below the baseline). The bar of a 5 or a 7 and the top of a broken
     4 start high and lie over their digit: they stay.
     """
-    count, labels, stats, _ = components(mask.view(np.uint8))
+    count, labels, stats = components(mask.view(np.uint8))
     if count <= 2:
         return mask
     stats = stats[1:]
@@ -230,7 +230,7 @@ def atoms(mask: np.ndarray) -> tuple[list[np.ndarray], float, float]:
     Strokes are not grouped here (a slanted 1 overlaps the 0 beside it; the bar of a 5 lies
     over its body): the classifier decides which neighbouring atoms make one digit.
     """
-    count, labels, stats, _ = components(mask.view(np.uint8))
+    count, labels, stats = components(mask.view(np.uint8))
     pieces = []
     for label in sorted(range(1, count), key=lambda k: stats[k, cv2.CC_STAT_LEFT]):
         x, y, w, h = stats[label, :4]

@@ -130,3 +130,23 @@ def test_read_image_phone_photo_is_turned_upright(seven):
     buffer = io.BytesIO()
     sideways.save(buffer, format="JPEG", exif=exif, quality=95)
     assert similarity(to_model_input(buffer.getvalue()), seven[1]) > 0.9
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "LA", "I;16", "RGB+tRNS"])
+def test_read_image_png_fast_path_gives_what_pillow_gives(mode):
+    from PIL import Image
+
+    from digitrec.decode import _pil_to_array, _plain_png
+
+    rng = np.random.default_rng(0)
+    base = Image.fromarray(rng.integers(0, 255, (30, 40, 4), np.uint8), "RGBA")
+    image = (
+        base.convert(mode.split("+")[0]) if mode != "I;16" else base.convert("L").convert("I;16")
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", **({"transparency": (1, 2, 3)} if "tRNS" in mode else {}))
+    data = buffer.getvalue()
+    expected = _pil_to_array(Image.open(io.BytesIO(data)))
+    np.testing.assert_array_equal(read_image(data), expected)
+    taken = _plain_png(data) is not None
+    assert taken == (mode in ("L", "RGB", "RGBA"))  # the rest is Pillow's

@@ -18,11 +18,21 @@ def test_to_ink_transparent_canvas_reads_alpha():
     assert ink[60, 60] > 0.9 and ink[10, 10] < 0.05
 
 
-@pytest.mark.parametrize("side, work", [(28, 112), (60, 120), (112, 112), (2000, 448)])
-def test_to_ink_brings_images_to_the_working_size(side, work):
+@pytest.mark.parametrize(
+    "side, work_side, work",
+    [
+        (28, 448, 112),  # enlarged 4x
+        (60, 448, 120),  # enlarged 2x
+        (112, 448, 112),
+        (2000, 448, 400),  # a whole factor (5) lands within 15% of the work side
+        (1000, 448, 448),  # a whole factor (3) would not: shrunk to the work side exactly
+        (280, 160, 140),  # a canvas, for one digit: halved
+    ],
+)
+def test_to_ink_brings_images_to_the_working_size(side, work_side, work):
     image = np.zeros((side, side), np.uint8)
     cv2.circle(image, (side // 2, side // 2), side // 3, 255, max(1, side // 10))
-    ink = to_ink(image)
+    ink = to_ink(image, work_side)
     assert ink.shape == (work, work)
     assert ink[work // 2, work // 2 + work // 3] > 0.5  # the ring is where it was
 
