@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from digitrec.contract import INPUT_SHAPE, NUM_CLASSES
-from digitrec.export import agreement, export_tflite
+from digitrec.export import AGREE_AT_LEAST, agreement, export_tflite, make_twin
 
 
 def probabilities(rows: list[list[float]]) -> np.ndarray:
@@ -84,3 +84,35 @@ def test_export_tflite_agrees_with_keras(tiny_model, tmp_path, sample):
 
     assert found["same_digit"] == found["images"] == 64
     assert found["max_abs_diff"] < 1e-5
+
+
+# --- make_twin -----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("quantise", ["none", "dynamic", "int8"])
+def test_make_twin_checks_the_twin_against_the_model(tiny_model, tmp_path, sample, quantise):
+    x = sample.x_test[:200, :, :, None].astype(np.float32) / 255.0
+    twin = make_twin(tiny_model, tmp_path / "t.tflite", x, sample.y_test[:200], quantise, x[:50])
+    assert twin["quantisation"] in (quantise, "none") and twin["agreement"]["images"] == 200
+    assert twin["bytes"] == (tmp_path / "t.tflite").stat().st_size
+    if twin["quantisation"] != "none":  # kept only because it reads as the model does
+        assert twin["agreement"]["same_digit"] >= AGREE_AT_LEAST * 200
+
+
+@pytest.mark.slow
+def test_make_twin_falls_back_to_float_when_the_quantised_one_disagrees(
+    tiny_model, tmp_path, sample, monkeypatch
+):
+    import digitrec.export
+
+    monkeypatch.setattr(digitrec.export, "AGREE_AT_LEAST", 1.01)  # nothing can pass
+    x = sample.x_test[:100, :, :, None].astype(np.float32) / 255.0
+    twin = make_twin(tiny_model, tmp_path / "t.tflite", x, sample.y_test[:100], "dynamic")
+    assert twin["quantisation"] == "none" and "dynamic agreed on" in twin["fell_back_because"]
+    assert twin["agreement"]["same_digit"] == 100
+
+
+def test_export_refuses_an_unknown_quantisation(tmp_path):
+    with pytest.raises(ValueError, match="quantise must be one of"):
+        export_tflite(None, tmp_path / "t.tflite", "int4")  # refused before TensorFlow loads

@@ -12,9 +12,11 @@ import pytest
 
 from digitrec import synthetic, to_model_input
 from digitrec.augment import draw_scribble
+from digitrec.export import ACCURACY_WITHIN, AGREE_AT_LEAST
 from digitrec.inference import DEFAULT_MODEL, model_files
 
 METADATA = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+MODELS = DEFAULT_MODEL.parent
 
 
 def test_shipped_files_are_all_there():
@@ -29,9 +31,12 @@ def test_metadata_reports_the_promised_accuracy():
     assert METADATA["test"]["accuracy"] >= 0.996
     assert METADATA["data"]["train_digits"] + METADATA["data"]["validation_digits"] == 60000
     assert set(METADATA["test"]["per_class"]) == {str(d) for d in range(10)}
-    agreement = METADATA["tflite_agreement"]
-    assert agreement["same_digit"] == agreement["images"] == 10000
-    assert agreement["max_abs_diff"] < 1e-4
+    # The runtime twin has int8 weights: it must read as the .h5 does (digitrec.export).
+    twin = METADATA["tflite_twin"]
+    assert twin["quantisation"] == "dynamic" and twin["agreement"]["images"] == 10000
+    assert twin["agreement"]["same_digit"] >= AGREE_AT_LEAST * 10000
+    assert abs(twin["accuracy"] - twin["keras_accuracy"]) <= ACCURACY_WITHIN
+    assert twin["bytes"] == (MODELS / twin["file"]).stat().st_size
 
 
 def test_shipped_model_reads_the_committed_test_sample(recognizer, sample):
@@ -72,5 +77,5 @@ def test_tflite_and_h5_agree_on_the_sample(sample):
     x = np.stack([to_model_input(d) for d in sample.x_test])
     fast = Recognizer.load(backend="litert").probabilities(x)
     slow = Recognizer.load(backend="keras").probabilities(x)
-    assert (fast.argmax(1) == slow.argmax(1)).all()
-    assert np.abs(fast - slow).max() < 1e-4
+    assert (fast.argmax(1) == slow.argmax(1)).mean() >= AGREE_AT_LEAST
+    assert np.abs(fast - slow).max() < 0.1  # int8 weights: close, not identical
