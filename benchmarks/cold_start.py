@@ -1,14 +1,17 @@
 """One cold start, in the fresh Python process that benchmarks/speed.py starts for it.
 
-    python benchmarks/cold_start.py digitrec CANVAS.npy MODEL REPS
+    python benchmarks/cold_start.py digitrec CANVAS.npy MODEL REPS [FLOAT.tflite]
     python benchmarks/cold_start.py keras CANVAS.npy MODEL.h5 REPS FOLDER
 
 The clock starts on the first line, before any other import: a cold start is the imports, the
 model's load and the first answer on the canvas (a saved (280, 280, 4) uint8 RGBA array); then
-REPS more answers are timed one by one. "digitrec" answers with Recognizer.predict; "keras" the
-way most MNIST demos do (keras.models.load_model, the peers' recipe from benchmarks/peers.py,
-model.predict per call), and also times batches over the PNG files and digits.npy in FOLDER.
-Prints one JSON line.
+REPS more answers are timed one by one. "digitrec" answers with Recognizer.predict, and times
+the network's own call on one 28x28 input in turn with each answer (the shipped twin's, and the
+float32 twin's when FLOAT.tflite is given), so that their ratio is measured in one process.
+"keras" answers the way most MNIST demos do (keras.models.load_model, the peers' recipe from
+benchmarks/peers.py, model.predict per call), times batches over the PNG files and digits.npy
+in FOLDER, and then writes the model's float32 twin to FOLDER/float.tflite. Prints one JSON
+line.
 
 The heavy imports sit inside the two functions, after the clock has started, because they are
 what is measured.
@@ -30,7 +33,7 @@ def peak_rss_mb() -> float:
         return int(status.read().split("VmHWM:")[1].split()[0]) / 1024
 
 
-def digitrec(canvas_path: str, model: str, reps: str) -> dict:
+def digitrec(canvas_path: str, model: str, reps: str, float_twin: str = "") -> dict:
     from digitrec import Recognizer
 
     imported = time.perf_counter()
@@ -41,14 +44,29 @@ def digitrec(canvas_path: str, model: str, reps: str) -> dict:
     rec = Recognizer.load(model)
     rec.predict(canvas)
     answered = time.perf_counter()
-    times = []
+    one = np.zeros((1, 28, 28, 1), np.float32)
+    networks = {"network": rec.probabilities}
+    if float_twin:
+        from pathlib import Path
+
+        from digitrec.inference import LiteRunner
+
+        networks["float_network"] = LiteRunner(Path(float_twin))
+    for network in networks.values():
+        network(one)  # the first call plans the interpreter's memory
+    times, network_times = [], {name: [] for name in networks}
     for _ in range(int(reps)):
         t = time.perf_counter()
         rec.predict(canvas)
         times.append(time.perf_counter() - t)
+        for name, network in networks.items():
+            t = time.perf_counter()
+            network(one)
+            network_times[name].append(time.perf_counter() - t)
     return {
         "cold_start_s": (imported - START) + (answered - before_load),
         "times_s": times,
+        **{f"{name}_times_s": values for name, values in network_times.items()},
         "peak_rss_mb": peak_rss_mb(),
         "backend": rec.backend,
         "tensorflow_imported": "tensorflow" in sys.modules,
@@ -107,6 +125,11 @@ def keras_path(canvas_path: str, model_path: str, reps: str, folder: str) -> dic
     t = time.perf_counter()
     model.predict(floats, verbose=0)
     result["floats_per_s"] = len(floats) / (time.perf_counter() - t)
+
+    # Not timed: the model's float32 twin, for digitrec's process to time beside the shipped one.
+    from digitrec.export import export_tflite
+
+    export_tflite(model, os.path.join(folder, "float.tflite"))
     return result
 
 

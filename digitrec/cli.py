@@ -2,19 +2,25 @@
 
     python -m digitrec predict photo.jpg scans/            # a table, one row per image
     python -m digitrec predict --json scans/ > out.jsonl    # one JSON object per image per line
+    python -m digitrec predict --json --files-from list.txt --skip-done out.jsonl >> out.jsonl
     python -m digitrec predict --digits number.png          # a whole number (a row of digits)
     python -m digitrec evaluate                             # scores on the MNIST test set
     python -m digitrec serve --port 8000 --workers 2        # the HTTP API (digitrec.api)
 
 predict exits 0 when every file was read, 1 when some could not be (each gets its own error and
-the others are still answered), 2 for a usage error.
+the others are still answered), 2 for a usage error. Folders are read with their subfolders, and
+paths are read as they come (a list of millions of files is never held whole): results stream
+out in the order of the paths. With --skip-done, files that already have an answer in an earlier
+run's JSON lines are skipped, so an interrupted run resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -32,11 +38,24 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser(
         "predict", help="read the digit in each image", allow_abbrev=False
     )
-    predict.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
+    predict.add_argument(
+        "paths", nargs="*", metavar="PATH", help="image files, or folders (with their subfolders)"
+    )
+    predict.add_argument(
+        "--files-from", metavar="LIST", help="also read the paths in LIST, one per line (-: stdin)"
+    )
+    predict.add_argument(
+        "--skip-done",
+        metavar="OUT.jsonl",
+        help="skip files already answered in this earlier --json output (resume: >> OUT.jsonl)",
+    )
     predict.add_argument("--model", help="model file (.h5 or .tflite); default: the shipped one")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument(
         "--digits", action="store_true", help="read a whole number (a row of digits) in each image"
+    )
+    predict.add_argument(
+        "--no-progress", action="store_true", help="no progress line on the terminal"
     )
 
     evaluate = commands.add_parser(
@@ -63,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "predict" and not args.paths and not args.files_from:
+        parser.error("predict needs PATH (files or folders) or --files-from LIST")
     from digitrec.inference import ModelError, Recognizer
 
     try:
@@ -82,57 +104,137 @@ def main(argv=None) -> int:
     return evaluate_model(recognizer, args)
 
 
-def expand(paths: list[str]) -> list[Path]:
-    """Files as given; folders become their image files, sorted by name."""
-    files = []
-    for name in paths:
+def image_paths(names: list[str], files_from=None):
+    """The paths to read, lazily: files as given, folders walked (sorted, with subfolders, image
+    files only), then the lines of `files_from` (an open file) as they are read."""
+    for name in names:
         path = Path(name)
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            for root, folders, files in os.walk(path):
+                folders.sort()
+                yield from (Path(root) / f for f in sorted(files) if _is_image(f))
         else:
-            files.append(path)  # missing files are reported one by one, not here
-    return files
+            yield path  # missing files are reported one by one, not here
+    if files_from is not None:
+        for line in files_from:
+            line = line.rstrip("\r\n")
+            if line.strip():
+                yield Path(line)
+
+
+def _is_image(name: str) -> bool:
+    return Path(name).suffix.lower() in IMAGE_SUFFIXES
+
+
+def answered_paths(jsonl: Path) -> set[str]:
+    """The paths that an earlier --json run answered (errors excluded: those are tried again).
+    A line cut short by an interrupted run is ignored."""
+    done = set()
+    if not jsonl.is_file():
+        return done
+    with open(jsonl, encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "path" in record and "error" not in record:
+                done.add(str(record["path"]))
+    return done
+
+
+class Progress:
+    """One line on the terminal, rewritten at most 5 times a second: files, rate, errors.
+
+    Shown only when results go to a file or a pipe and stderr is a terminal, so that it never
+    mixes with the results themselves."""
+
+    def __init__(self, enabled: bool, skipped: int = 0):
+        self.enabled = enabled
+        self.skipped = skipped
+        self.count = self.errors = 0
+        self.started = self.shown = time.perf_counter()
+
+    def step(self, failed: bool) -> None:
+        self.count += 1
+        self.errors += failed
+        now = time.perf_counter()
+        if self.enabled and now - self.shown >= 0.2:
+            self.shown = now
+            self._show(now)
+
+    def _show(self, now: float, end: str = "") -> None:
+        rate = self.count / max(now - self.started, 1e-9)
+        skipped = f", {self.skipped:,} skipped as done" if self.skipped else ""
+        line = f"{self.count:,} files, {rate:,.0f}/s, {self.errors:,} unreadable{skipped}"
+        print(f"\r{line}", end=end, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.enabled and self.count:
+            self._show(time.perf_counter(), end="\n")
 
 
 def predict(recognizer, args) -> int:
     from digitrec.preprocess import ImageError
 
-    files = expand(args.paths)
-    if not files:
-        print("error: no image files found in " + ", ".join(args.paths), file=sys.stderr)
-        return 1
-    failed = 0
+    try:
+        listing = None
+        if args.files_from:
+            listing = sys.stdin if args.files_from == "-" else open(args.files_from)  # noqa: SIM115
+    except OSError as error:
+        print(f"error: cannot read --files-from: {error}", file=sys.stderr)
+        return 2
+    done = answered_paths(Path(args.skip_done)) if args.skip_done else set()
+    skipped = 0
+
+    def todo():
+        nonlocal skipped
+        for path in image_paths(args.paths, listing):
+            if str(path) in done:
+                skipped += 1
+                continue
+            yield path
+
+    interactive = sys.stdout.isatty()
+    progress = Progress(sys.stderr.isatty() and not interactive and not args.no_progress)
     if not args.json:
         print(
             f"{'number' if args.digits else 'digit':>5}  {'confidence':>10}  {'runner-up':>9}  path"
         )
     results = (
-        ((path, _read_digits(recognizer, path, ImageError)) for path in files)
+        ((path, _read_digits(recognizer, path, ImageError)) for path in todo())
         if args.digits
-        else recognizer.predict_files(files)
+        else recognizer.predict_files(todo())
     )
-    for path, result in results:
-        if isinstance(result, ImageError):
-            failed += 1
-            if args.json:
-                print(json.dumps({"path": str(path), "error": str(result)}), flush=True)
-            else:
-                print(f"{'-':>5}  {'-':>10}  {'-':>9}  {path}: error: {result}", flush=True)
-            continue
+    try:
+        for path, result in results:
+            progress.skipped = skipped
+            failed = isinstance(result, ImageError)
+            progress.step(failed)
+            print(_line(path, result, args, failed), flush=interactive)
+    finally:
+        if listing is not None and listing is not sys.stdin:
+            listing.close()
+    progress.close()
+    if progress.count == 0 and not skipped:
+        print("error: no image files found in " + ", ".join(args.paths), file=sys.stderr)
+        return 1
+    return 1 if progress.errors else 0
+
+
+def _line(path, result, args, failed: bool) -> str:
+    """One result as a JSON line or a table row."""
+    if failed:
         if args.json:
-            print(json.dumps({"path": str(path), **result.to_dict()}), flush=True)
-        elif args.digits:
-            print(
-                f"{result.text or '-':>5}  {result.confidence:10.1%}  {'':>9}  {path}", flush=True
-            )
-        elif result.digit is None:
-            print(f"{'-':>5}  {'':>10}  {'':>9}  {path}: no digit found", flush=True)
-        else:
-            print(
-                f"{result.digit:>5}  {result.confidence:10.1%}  {result.runner_up:>9}  {path}",
-                flush=True,
-            )
-    return 1 if failed else 0
+            return json.dumps({"path": str(path), "error": str(result)})
+        return f"{'-':>5}  {'-':>10}  {'-':>9}  {path}: error: {result}"
+    if args.json:
+        return json.dumps({"path": str(path), **result.to_dict()})
+    if args.digits:
+        return f"{result.text or '-':>5}  {result.confidence:10.1%}  {'':>9}  {path}"
+    if result.digit is None:
+        return f"{'-':>5}  {'':>10}  {'':>9}  {path}: no digit found"
+    return f"{result.digit:>5}  {result.confidence:10.1%}  {result.runner_up:>9}  {path}"
 
 
 def _read_digits(recognizer, path, error_type):
@@ -173,8 +275,6 @@ def evaluate_model(recognizer, args) -> int:
 
 def serve(recognizer, args) -> int:
     """Run digitrec.api with uvicorn until interrupted. Settings come from the environment."""
-    import os
-
     try:
         import uvicorn
         from uvicorn.config import LOGGING_CONFIG

@@ -118,6 +118,7 @@ class LiteRunner:
         self.make = Interpreter
         self.interpreters: dict[int, tuple] = {}  # size -> (interpreter, input, output index)
         self.lock = threading.Lock()  # interpreters are not thread-safe; sessions are threads
+        self.pid = os.getpid()
         with self.lock:
             self._interpreter(1)  # fail here, at load time, if the file is broken
 
@@ -146,6 +147,8 @@ class LiteRunner:
             size = -(-n // 4) * 4
         if size != n:
             batch = np.concatenate([batch, np.zeros((size - n, *batch.shape[1:]), batch.dtype)])
+        if os.getpid() != self.pid:  # a forked child: the parent's interpreters and lock are not
+            self.pid, self.lock, self.interpreters = os.getpid(), threading.Lock(), {}  # its own
         with self.lock:
             interpreter, source, result = self._interpreter(size)
             interpreter.set_tensor(source, batch)
@@ -171,12 +174,20 @@ class KerasRunner:
 
 
 class Recognizer:
-    """A trained digit model and everything needed to run it on real images."""
+    """A trained digit model and everything needed to run it on real images.
+
+    A Recognizer can be pickled: it travels as its model's path and backend, and each process
+    that unpickles it loads that model once (distributed engines such as Dask or Ray ship the
+    functions they map, with the Recognizer they use, to their worker processes).
+    """
 
     def __init__(self, runner, metadata: dict, path: Path):
         self.runner = runner
         self.metadata = metadata
         self.path = path
+
+    def __reduce__(self):
+        return _in_this_process, (str(self.path), self.backend)
 
     @property
     def backend(self) -> str:
@@ -287,6 +298,16 @@ class Recognizer:
                     yield path, item if isinstance(item, ImageError) else prediction
                 chunk = following
 
+    def predict_records(self, paths, batch_size: int = 512):
+        """Yield one JSON-ready dict per path, in order: {"path", "digit", "confidence",
+        "probabilities"}, or {"path", "error"} for a file that cannot be read. What
+        `python -m digitrec predict --json` writes, one per line."""
+        for path, result in self.predict_files(paths, batch_size):
+            if isinstance(result, ImageError):
+                yield {"path": str(path), "error": str(result)}
+            else:
+                yield {"path": str(path), **result.to_dict()}
+
     def _classify(self, inputs: list, batch_size: int) -> list[Prediction]:
         """Model inputs (arrays; None or ImageError for none) -> Predictions, in batches."""
         present = [i for i, x in enumerate(inputs) if isinstance(x, np.ndarray)]
@@ -305,6 +326,17 @@ def _prediction(probabilities: np.ndarray, model_input: np.ndarray) -> Predictio
     p = p / p.sum()
     digit = int(p.argmax())
     return Prediction(digit, float(p[digit]), p.tolist(), model_input)
+
+
+_LOADED: dict[tuple, Recognizer] = {}  # (path, backend, process id) -> the model loaded there
+
+
+def _in_this_process(path: str, backend: str) -> Recognizer:
+    """The Recognizer for this model in this process, loaded on first use (see __reduce__)."""
+    key = (path, backend, os.getpid())
+    if key not in _LOADED:
+        _LOADED[key] = Recognizer.load(path, backend=backend)
+    return _LOADED[key]
 
 
 def _model_inputs(images: list, errors_as_values: bool) -> list:

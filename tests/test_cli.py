@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,7 +112,7 @@ def test_predict_digits_reads_a_number(capsys, tmp_path, sample):
     "args, message",
     [
         ([], "the following arguments are required"),
-        (["predict"], "required: PATH"),
+        (["predict"], "PATH (files or folders) or --files-from"),
         (["predict", "--bogus", "x.png"], "unrecognized arguments"),
         (["predict", "--jso", "x.png"], "unrecognized arguments"),
     ],
@@ -198,3 +199,69 @@ def test_serve_refuses_bad_settings_with_a_message(capsys, monkeypatch, env, arg
         monkeypatch.setenv(name, value)
     status, out = run(capsys, "serve", *args)
     assert status == 2 and words in out.err and "Traceback" not in out.err
+
+
+# --- many files: trees, lists, resuming ----------------------------------------------------------
+
+
+@pytest.fixture
+def tree(tmp_path, sample):
+    """12 digits in a folder tree: 4 at the top, 4 in a/, 4 in a/b/, plus a text file."""
+    folders = [tmp_path, tmp_path / "a", tmp_path / "a" / "b"]
+    for k, folder in enumerate(folders):
+        folder.mkdir(exist_ok=True)
+        for i in range(4):
+            digit = sample.x_test[4 * k + i]
+            (folder / f"{i}_{sample.y_test[4 * k + i]}.png").write_bytes(png_bytes(255 - digit))
+    (tmp_path / "a" / "notes.txt").write_text("skipped")
+    return tmp_path
+
+
+def test_predict_reads_a_folder_tree_in_order(capsys, tree):
+    status, out = run(capsys, "predict", "--json", str(tree))
+    paths = [json.loads(line)["path"] for line in out.out.splitlines()]
+    assert status == 0 and len(paths) == 12
+    assert paths == sorted(paths, key=lambda p: (p.count("/"), p))  # files, then subfolders
+    for record in map(json.loads, out.out.splitlines()):
+        assert record["digit"] == int(Path(record["path"]).stem.split("_")[1])
+
+
+def test_predict_files_from_a_list_and_stdin(capsys, monkeypatch, tree, tmp_path):
+    files = sorted(str(p) for p in tree.rglob("*.png"))[:5]
+    listing = tmp_path / "list.txt"
+    listing.write_text("\n".join(files) + "\n\n")
+    status, out = run(capsys, "predict", "--json", "--files-from", str(listing))
+    assert status == 0 and [json.loads(x)["path"] for x in out.out.splitlines()] == files
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(files[:2])))
+    status, out = run(capsys, "predict", "--json", "--files-from", "-")
+    assert status == 0 and len(out.out.splitlines()) == 2
+
+
+def test_predict_skip_done_resumes_an_interrupted_run(capsys, tree, tmp_path):
+    status, out = run(capsys, "predict", "--json", str(tree))
+    lines = out.out.splitlines()
+    earlier = tmp_path / "out.jsonl"
+    # Killed after 5 answers, in the middle of writing the 6th; one file had failed.
+    failed = json.dumps({"path": json.loads(lines[6])["path"], "error": "the file is empty"})
+    earlier.write_text("\n".join(lines[:5] + [failed]) + "\n" + lines[5][:20])
+    status, out = run(capsys, "predict", "--json", "--skip-done", str(earlier), str(tree))
+    redone = [json.loads(x)["path"] for x in out.out.splitlines()]
+    assert status == 0 and redone == [json.loads(x)["path"] for x in lines[5:]]
+
+
+def test_predict_files_from_a_missing_list_is_a_usage_error(capsys, tmp_path):
+    status, out = run(capsys, "predict", "--files-from", str(tmp_path / "none.txt"))
+    assert status == 2 and "cannot read --files-from" in out.err
+
+
+def test_progress_line_counts_files_and_errors(capsys):
+    from digitrec.cli import Progress
+
+    progress = Progress(enabled=True, skipped=3)
+    progress.shown -= 1  # as if the last line were a second old
+    progress.step(failed=False)
+    progress.step(failed=True)
+    progress.close()
+    err = capsys.readouterr().err
+    assert "\r1 files" in err and err.rstrip().endswith("1 unreadable, 3 skipped as done")
+    assert "2 files" in err.splitlines()[-1]

@@ -154,3 +154,45 @@ def test_import_digitrec_does_not_import_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_recognizer_pickles_as_its_model_and_loads_once_per_process(recognizer, seven):
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(recognizer))
+    again = pickle.loads(pickle.dumps(recognizer))
+    assert copy is again and copy.path == recognizer.path and copy.backend == recognizer.backend
+    assert copy.predict(seven[0]).digit == 7
+
+
+def test_predict_records_are_what_the_cli_writes(recognizer, tmp_path, seven):
+    from conftest import png_bytes
+
+    (tmp_path / "seven.png").write_bytes(png_bytes(255 - seven[0]))
+    (tmp_path / "empty.png").write_bytes(b"")
+    records = list(recognizer.predict_records(sorted(tmp_path.iterdir())))
+    assert records[0] == {"path": str(tmp_path / "empty.png"), "error": "the file is empty"}
+    assert records[1]["digit"] == 7 and set(records[1]) == {
+        "path", "digit", "confidence", "probabilities",
+    }  # fmt: skip
+
+
+@pytest.mark.slow
+def test_predict_files_in_dask_worker_processes(recognizer, tmp_path, sample):
+    """The README's Dask recipe on 300 files: 4 partitions over 2 worker processes."""
+    import dask.bag as db
+    from conftest import png_bytes
+
+    paths = []
+    for i, digit in enumerate(sample.x_test[:300]):
+        paths.append(str(tmp_path / f"{i:03d}.png"))
+        (tmp_path / f"{i:03d}.png").write_bytes(png_bytes(255 - digit))
+
+    def read(partition):
+        return list(recognizer.predict_records(partition))
+
+    bag = db.from_sequence(paths, npartitions=4).map_partitions(read)
+    records = bag.compute(scheduler="processes", num_workers=2)
+    assert [r["path"] for r in records] == paths
+    assert [r["digit"] for r in records] == [r["digit"] for r in recognizer.predict_records(paths)]
+    assert np.mean([r["digit"] == y for r, y in zip(records, sample.y_test, strict=False)]) > 0.99
