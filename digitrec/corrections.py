@@ -108,7 +108,8 @@ class CorrectionStore:
 
     def add(self, correction: Correction) -> int:
         """Store one correction in its own transaction; returns its id."""
-        correction.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        if not correction.created:  # imported corrections keep their own time
+            correction.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         model_input = None
         if correction.model_input is not None:
             x = np.asarray(correction.model_input, np.float32).reshape(IMAGE_SIZE, IMAGE_SIZE)
@@ -187,3 +188,99 @@ def _from_row(row) -> Correction:
         created=created,
         id=ident,
     )
+
+
+# --- moving corrections between machines ---------------------------------------------------------
+
+CSV_FIELDS = ["id", "created", "source", "label", "predicted", "confidence", "model_version",
+              "image", "model_input"]  # fmt: skip
+
+
+def to_zip(corrections: list[Correction]) -> bytes:
+    """Corrections as a ZIP: corrections.csv (one row each), images/<id>.<ext> (the inputs as
+    given) and model_inputs.npz (x: (N, 28, 28) uint8 what the model saw, y: the labels, for the
+    single digits; the csv's model_input column is the row in it)."""
+    import csv
+    import io
+    import zipfile
+
+    table = io.StringIO()
+    writer = csv.DictWriter(table, CSV_FIELDS)
+    writer.writeheader()
+    buffer = io.BytesIO()
+    digits, labels = [], []
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for c in corrections:
+            image = f"images/{c.id}.{_extension(c.image)}" if c.image else ""
+            if image:
+                archive.writestr(image, c.image)
+            row = ""
+            if c.model_input is not None and len(c.label) == 1:
+                row = str(len(digits))
+                digits.append(np.clip(np.rint(c.model_input * 255), 0, 255).astype(np.uint8))
+                labels.append(int(c.label))
+            writer.writerow(
+                {
+                    "id": c.id,
+                    "created": c.created,
+                    "source": c.source,
+                    "label": c.label,
+                    "predicted": c.predicted,
+                    "confidence": round(c.confidence, 6),
+                    "model_version": c.model_version,
+                    "image": image,
+                    "model_input": row,
+                }
+            )
+        archive.writestr("corrections.csv", table.getvalue())
+        arrays = io.BytesIO()
+        x = np.array(digits, np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+        np.savez_compressed(arrays, x=x, y=np.array(labels, np.uint8))
+        archive.writestr("model_inputs.npz", arrays.getvalue())
+    return buffer.getvalue()
+
+
+def from_zip(data: bytes) -> list[Correction]:
+    """The corrections in a ZIP written by to_zip (the store gives them new ids). Raises
+    ValueError with a one-line reason for anything else."""
+    import csv
+    import io
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        rows = list(csv.DictReader(io.StringIO(archive.read("corrections.csv").decode("utf-8"))))
+        with np.load(io.BytesIO(archive.read("model_inputs.npz"))) as arrays:
+            x = arrays["x"].astype(np.float32) / 255
+        names = set(archive.namelist())
+        return [
+            Correction(
+                label=row["label"],
+                source=row.get("source") or "import",
+                predicted=row.get("predicted") or "",
+                confidence=float(row.get("confidence") or 0),
+                model_version=row.get("model_version") or "",
+                image=archive.read(row["image"]) if row.get("image") in names else None,
+                model_input=x[int(row["model_input"])] if row.get("model_input") else None,
+                created=row.get("created") or "",
+            )
+            for row in rows
+        ]
+    except (zipfile.BadZipFile, KeyError, ValueError, IndexError, UnicodeDecodeError) as error:
+        raise ValueError(f"not a corrections export ({error})") from None
+
+
+def _extension(data: bytes) -> str:
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpg"
+    return "bin"
+
+
+def training_digits(corrections: list[Correction]) -> tuple[np.ndarray, np.ndarray]:
+    """The single-digit corrections as training data: (N, 28, 28) float32 what the model saw,
+    and (N,) int labels. Numbers have no per-digit input and are left out."""
+    chosen = [c for c in corrections if c.model_input is not None and len(c.label) == 1]
+    x = np.array([c.model_input for c in chosen], np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+    return x, np.array([int(c.label) for c in chosen], np.int64)

@@ -17,7 +17,6 @@ import numpy as np
 
 MAX_PIXELS = 50_000_000  # decoding a bigger image costs GBs of memory; ask the user to resize
 WORK_SIDE = 448  # images are shrunk to this longest side first: ample for one line of digits
-DIGIT_WORK_SIDE = 160  # one digit needs less: it ends up 20 pixels tall (see preprocess)
 MIN_WORK_SIDE = 112  # smaller images are enlarged to at least this (see ink._to_work_size)
 
 

@@ -268,6 +268,13 @@ class Recognizer:
         """
         return read_number(self, image)
 
+    def explain(self, prediction: Prediction):
+        """Which pixels pushed the model toward this Prediction's answer (digitrec.explain):
+        an Explanation with a (28, 28) heat map, or None for no digit. About 10 ms."""
+        from digitrec.explain import explain
+
+        return explain(self, prediction)
+
     def predict_digits(self, image) -> list[Prediction]:
         """Deprecated: use read_number(image).digits."""
         warnings.warn(

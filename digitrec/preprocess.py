@@ -23,7 +23,6 @@ import numpy as np
 
 from digitrec.contract import FIT_BOX, IMAGE_SIZE
 from digitrec.decode import (
-    DIGIT_WORK_SIDE,
     WORK_SIDE,
     ImageError,
     as_uint8,
@@ -299,7 +298,10 @@ def to_model_input(image) -> np.ndarray | None:
     ready = _already_mnist(array)
     if ready is not None:
         return ready
-    ink, mask, _ = ink_and_mask(array, DIGIT_WORK_SIDE)
+    # At full working size: a 280 canvas halved would read 2x faster, but measured on 12,500
+    # renderings of MNIST training digits it read 11 fewer right (20 against 9 that only the
+    # halved one read), and scikit-learn's UCI digits 95.1% against 95.6%.
+    ink, mask, _ = ink_and_mask(array)
     if not mask.any():
         return None
     return fit_mnist(ink, drop_edge_fragments(mask))
@@ -355,10 +357,9 @@ def to_model_inputs(image) -> list[np.ndarray]:
 def ink_and_mask(image, work_side: int = WORK_SIDE) -> tuple[np.ndarray, np.ndarray, float]:
     """Decode, find the ink and threshold it: (ink, mask, scale).
 
-    The ink is worked at most `work_side` pixels on its longer side: WORK_SIDE for a line of
-    digits, DIGIT_WORK_SIDE for one digit. `scale` maps the worked image back to the input's
-    pixels. An image shape or type that no step foresaw raises a one-line ImageError, not
-    OpenCV's trace.
+    The ink is worked at most `work_side` pixels on its longer side; `scale` maps the worked
+    image back to the input's pixels. An image shape or type that no step foresaw raises a
+    one-line ImageError, not OpenCV's trace.
     """
     array = to_array(image)
     try:

@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from digitrec.corrections import Correction, CorrectionStore, StoreError, default_path
+from digitrec.corrections import (
+    Correction,
+    CorrectionStore,
+    StoreError,
+    default_path,
+    from_zip,
+    to_zip,
+    training_digits,
+)
 
 
 def test_store_keeps_every_field(tmp_path, seven):
@@ -97,3 +105,55 @@ def test_unwritable_store_is_reported_before_any_correction(tmp_path, where):
         CorrectionStore(path).check_writable()
     with pytest.raises(StoreError, match="cannot"):
         CorrectionStore(path).add(Correction(label="1", source="api"))
+
+
+# --- export and import ---------------------------------------------------------------------------
+
+
+def filled_store(path, seven) -> CorrectionStore:
+    store = CorrectionStore(path)
+    digit, model_input = seven
+    store.add(Correction(label="1", source="draw", predicted="7", confidence=0.8,
+                         image=b"\x89PNG\r\n\x1a\n...", model_input=model_input))  # fmt: skip
+    store.add(Correction(label="10248", source="upload", predicted="6248", image=b"\xff\xd8\xff.."))
+    store.add(Correction(label="4", source="api"))  # no image, no input: still kept
+    return store
+
+
+def test_zip_round_trip_keeps_every_correction(tmp_path, seven):
+    records = filled_store(tmp_path / "a.sqlite3", seven).records()
+    back = from_zip(to_zip(records))
+    assert [(c.label, c.source, c.predicted, c.image, c.created) for c in back] == [
+        (c.label, c.source, c.predicted, c.image, c.created) for c in records
+    ]
+    assert np.abs(back[0].model_input - records[0].model_input).max() < 1e-6
+    assert back[1].model_input is None and back[2].image is None
+
+
+def test_zip_that_is_not_an_export_is_refused():
+    with pytest.raises(ValueError, match="not a corrections export"):
+        from_zip(b"PK\x03\x04 not really a zip")
+
+
+def test_training_digits_are_the_single_digit_corrections(tmp_path, seven):
+    x, y = training_digits(filled_store(tmp_path / "a.sqlite3", seven).records())
+    assert x.shape == (1, 28, 28) and y.tolist() == [1]
+
+
+def test_cli_lists_exports_and_imports(tmp_path, seven, capsys):
+    from digitrec.cli import main
+
+    filled_store(tmp_path / "a.sqlite3", seven)
+    assert main(["corrections", "list", "--store", str(tmp_path / "a.sqlite3")]) == 0
+    listing = capsys.readouterr().out
+    assert listing.startswith("3 corrections in") and "10248" in listing and "6248" in listing
+    out = tmp_path / "fixes.zip"
+    assert main(["corrections", "export", str(out), "--store", str(tmp_path / "a.sqlite3")]) == 0
+    assert main(["corrections", "import", str(out), "--store", str(tmp_path / "b.sqlite3")]) == 0
+    assert [c.label for c in CorrectionStore(tmp_path / "b.sqlite3").records()] == [
+        "1",
+        "10248",
+        "4",
+    ]
+    assert main(["corrections", "import", str(tmp_path / "none.zip"), "--store", str(out)]) == 1
+    assert "error:" in capsys.readouterr().err

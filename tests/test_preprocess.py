@@ -99,9 +99,7 @@ def test_to_model_input_rendered_input_matches_the_digit(kind, sample):
         # The digit itself refitted the same way (padded, or it is taken as MNIST as it is).
         scores.append(similarity(image, to_model_input(np.pad(digit, 10))))
     assert np.median(scores) > 0.9
-    # One digit is worked at DIGIT_WORK_SIDE (a 280 canvas at 140): a fat-stroked photo of a 4
-    # comes out thinner than the MNIST original, right but only 0.47 alike.
-    assert min(scores) > 0.45
+    assert min(scores) > 0.6
 
 
 @pytest.mark.parametrize(

@@ -87,3 +87,36 @@ def test_augmenter_keeps_the_input_contract(sample):
     assert batch.shape == (64, 28, 28, 1) and batch.dtype == np.float32
     assert batch.min() >= 0.0 and batch.max() <= 1.0 + 1e-6
     assert not np.allclose(batch, x)
+
+
+def test_corrections_teach_the_model_its_mistakes(tmp_path, sample):
+    """The loop users close: digits the shipped model misreads, stored as corrections, a short
+    fine-tune with them, and the model then reads them right without losing MNIST."""
+    from digitrec import Recognizer, to_model_input
+    from digitrec.corrections import Correction, CorrectionStore
+
+    shipped = Recognizer.load()
+    answers = shipped.predict_many(list(sample.x_test))
+    wrong = [i for i, p in enumerate(answers) if p.digit != sample.y_test[i]]
+    assert len(wrong) >= 2, "the sample holds too few misread digits for this test"
+    store = CorrectionStore(tmp_path / "corrections.sqlite3")
+    for i in wrong:
+        x = to_model_input(sample.x_test[i])
+        store.add(Correction(label=str(sample.y_test[i]), source="test", model_input=x))
+    out = tmp_path / "tuned.h5"
+    train_cnn.main(
+        ["--data", str(SAMPLE), "--limit", "600", "--epochs", "3", "--init", "models/digit_cnn.h5",
+         "--learning-rate", "0.0003", "--corrections", str(store.path), "--correction-weight", "40",
+         "--style-share", "0", "--neighbour-share", "0", "--paper-share", "0", "--out", str(out)]
+    )  # fmt: skip
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["data"]["corrections"]["used"] == len(wrong)
+    tuned = Recognizer.load(out)
+    fixed = [tuned.predict(sample.x_test[i]).digit == sample.y_test[i] for i in wrong]
+    assert np.mean(fixed) >= 0.8, f"only {sum(fixed)} of {len(wrong)} corrections learnt"
+
+    def accuracy(rec):
+        predictions = rec.predict_many(list(sample.x_test))
+        return np.mean([p.digit == y for p, y in zip(predictions, sample.y_test, strict=True)])
+
+    assert accuracy(tuned) >= accuracy(shipped) - 0.01  # MNIST not forgotten (margin: 1 point)
