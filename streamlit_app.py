@@ -18,6 +18,8 @@ import numpy as np
 import streamlit as st
 
 from digitrec import ImageError, ModelError, NumberReading, Prediction, Recognizer, read_image
+from digitrec.corrections import Correction, CorrectionStore, StoreError, to_zip
+from digitrec.explain import overlay
 from digitrec.inference import model_files
 from digitrec.numbers import with_boxes
 
@@ -36,6 +38,9 @@ MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
 UPLOAD_PREVIEW_WIDTH = 280  # pixels, as wide as the drawing pad
 WINNER_COLOUR = "#4f46e5"  # the theme's primary colour
 OTHER_COLOUR = "#cbd5e1"
+HISTORY = 8  # answers kept in the session's history strip
+# Streamlit Community Cloud runs the app from /mount/src; its disk does not outlive the server.
+ON_CLOUD = Path("/mount/src").is_dir()
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +107,16 @@ def draw_section(recognizer: Recognizer):
     with answer:
         if drawing is None:
             st.info(EMPTY_PROMPT, icon=":material/edit:")
-            return
-        reading = read_safely(recognizer.read_number, drawing)
+            reading = None
+        else:
+            reading = read_safely(recognizer.read_number, drawing)
         if reading is not None:
-            show_answer(reading, EMPTY_PROMPT, key="drawn")
+            show_answer(recognizer, reading, EMPTY_PROMPT, key="drawn")
             show_split(drawing, reading)
+            if reading.digits:
+                remember(reading, "draw")
+                correction_ui(recognizer, reading, "draw", png(drawing))
+    history_ui("draw")
 
 
 EMPTY_PROMPT = (
@@ -177,11 +187,15 @@ def upload_section(recognizer: Recognizer):
     with answer:
         reading = read_safely(recognizer.read_number, image)
         if reading is not None:
-            show_answer(reading, NO_INK_IN_UPLOAD, key="uploaded")
+            show_answer(recognizer, reading, NO_INK_IN_UPLOAD, key="uploaded")
+            if reading.digits:
+                remember(reading, "upload")
+                correction_ui(recognizer, reading, "upload", upload.getvalue())
     with picture:
         # The boxes show how the number was split, on the image as uploaded.
         shown = with_boxes(image, reading) if reading and reading.digits else image
         st.image(shown, caption=upload.name, width=UPLOAD_PREVIEW_WIDTH)
+    history_ui("upload")
 
 
 NO_INK_IN_UPLOAD = (
@@ -218,8 +232,9 @@ def read_safely(step, image):
 # --- the answer ----------------------------------------------------------------------------------
 
 
-def show_answer(reading: NumberReading, empty_message: str, key: str):
-    """The number read, how sure the model is, and per digit what it saw and its probabilities."""
+def show_answer(recognizer: Recognizer, reading: NumberReading, empty_message: str, key: str):
+    """The number read, how sure the model is, and per digit what it saw, why (a heat map of the
+    pixels that pushed it toward its answer) and its probabilities."""
     predictions = reading.digits
     if not predictions:
         st.info(empty_message, icon=":material/edit:")
@@ -237,10 +252,11 @@ def show_answer(reading: NumberReading, empty_message: str, key: str):
             delta_arrow="off",
         )
     if len(predictions) == 1:
+        p = predictions[0]
         with seen:
             st.image(
-                upscale(predictions[0].model_input, 4),
-                caption="what the model saw",
+                [upscale(p.model_input, 4), why_image(recognizer, p, 4)],
+                caption=["what the model saw", why_caption(p)],
                 output_format="PNG",  # lossless: JPEG would smear the crisp pixels
             )
     if unsure:
@@ -253,8 +269,8 @@ def show_answer(reading: NumberReading, empty_message: str, key: str):
         row_of = predictions[row : row + per_row]
         for column, p in zip(st.columns(per_row), row_of, strict=False):
             with column:
-                caption = f"{p.digit} · {p.confidence:.0%}"
-                st.image(upscale(p.model_input, 3), caption=caption, output_format="PNG")
+                caption = f"{p.digit} · {p.confidence:.0%} (orange: what made it a {p.digit})"
+                st.image(why_image(recognizer, p, 3), caption=caption, output_format="PNG")
                 st.altair_chart(probability_chart(p, 90, compact=True), width="stretch")
 
 
@@ -267,6 +283,129 @@ def show_split(drawing: np.ndarray, reading: NumberReading):
             width=UPLOAD_PREVIEW_WIDTH,
             output_format="PNG",
         )
+
+
+def why_image(recognizer: Recognizer, p: Prediction, zoom: int) -> np.ndarray:
+    """What the model saw, tinted by the occlusion map: orange pixels pushed it toward its answer
+    (toward the first of its two best candidates when unsure), blue ones away."""
+    explanation = recognizer.explain(p)
+    if explanation is None:
+        return upscale(p.model_input, zoom)
+    return overlay(p.model_input, explanation.heat, zoom)
+
+
+def why_caption(p: Prediction) -> str:
+    if p.unsure:
+        return f"why: orange speaks for {p.digit}, blue for {p.runner_up}"
+    return f"why: orange made it a {p.digit}"
+
+
+# --- corrections and history ---------------------------------------------------------------------
+
+
+def correction_ui(recognizer: Recognizer, reading: NumberReading, source: str, image: bytes):
+    """ "Wrong? It is a ...": one click for a digit, the right digits for a number. Saved at once
+    in the corrections store, with the image, what the model saw and what it said."""
+    key = f"fix-{source}"
+    if len(reading.digits) == 1:
+        st.pills(
+            "Wrong? It is a…",
+            [str(d) for d in range(10)],
+            key=key,
+            on_change=_save_digit,
+            args=(recognizer, reading, source, image, key),
+        )
+    else:
+        with st.form(f"{key}-form", border=False, enter_to_submit=True):
+            right = st.text_input("Wrong? The right number:", key=f"{key}-number", max_chars=32)
+            if st.form_submit_button("Save the correction", icon=":material/check:"):
+                _save(recognizer, reading, source, image, right.strip())
+    saved = st.session_state.get("fix-message")
+    if saved:
+        st.success(saved, icon=":material/check_circle:")
+
+
+def _save_digit(recognizer, reading, source, image, key):
+    label = st.session_state.get(key)
+    if label is not None:
+        _save(recognizer, reading, source, image, label)
+        st.session_state[key] = None  # ready for the next answer
+
+
+def _save(recognizer: Recognizer, reading: NumberReading, source: str, image: bytes, label: str):
+    single = reading.digits[0] if len(reading.digits) == 1 else None
+    try:
+        correction = Correction(
+            label=label,
+            source=source,
+            predicted=reading.text,
+            confidence=reading.confidence,
+            probabilities=single.probabilities if single else None,
+            model_version=recognizer.version,
+            image=image,
+            model_input=single.model_input if single else None,
+        )
+        CorrectionStore().add(correction)
+    except ValueError:
+        st.session_state["fix-message"] = None
+        st.warning("A correction is digits only, such as 4 or 10248.", icon=":material/edit:")
+        return
+    except StoreError as error:
+        st.error(f"The correction could not be saved: {error}", icon=":material/error:")
+        return
+    count = st.session_state.get("fix-count", 0) + 1
+    st.session_state["fix-count"] = count
+    for entry in st.session_state.get("history", []):
+        if entry["answer"] == reading.text and entry["source"] == source:
+            entry["corrected"] = label
+    st.session_state["fix-message"] = (
+        f"Saved: it is {label}, not {reading.text}. Thank you: {count} "
+        f"correction{'s' if count > 1 else ''} this session."
+    )
+
+
+def remember(reading: NumberReading, source: str):
+    """Add an answer to the session's history (once, however often the page reruns)."""
+    history = st.session_state.setdefault("history", [])
+    thumb = upscale(reading.digits[0].model_input, 2)
+    if len(reading.digits) > 1:
+        thumb = np.hstack([upscale(p.model_input, 2) for p in reading.digits[:4]])
+    # The page reruns on every click: an answer is new only when its input changed.
+    signature = (source, hash(thumb.tobytes()))
+    if st.session_state.get(f"last-{source}") == signature:
+        return
+    st.session_state[f"last-{source}"] = signature
+    st.session_state["fix-message"] = None  # a new answer: the last confirmation is done
+    entry = {"thumb": thumb, "answer": reading.text, "confidence": reading.confidence}
+    history.insert(0, {**entry, "source": source, "corrected": None})
+    del history[HISTORY:]
+
+
+def history_ui(tab: str):
+    """The last answers of this session (both tabs): what was read, how sure, corrected or not."""
+    history = st.session_state.get("history", [])
+    if not history:
+        return
+    with st.expander(f"This session: the last {len(history)} answers", icon=":material/history:"):
+        columns = st.columns(HISTORY)
+        for column, entry in zip(columns, history, strict=False):
+            fixed = f" → {entry['corrected']}" if entry["corrected"] else ""
+            caption = f"{entry['answer']} · {entry['confidence']:.0%}{fixed}"
+            column.image(entry["thumb"], caption=caption, output_format="PNG")
+        if st.button("Clear the history", icon=":material/delete_sweep:", key=f"clear-{tab}"):
+            st.session_state["history"] = []
+            st.rerun()
+
+
+def png(pixels: np.ndarray) -> bytes:
+    """An image array as PNG bytes (the drawing, kept with a correction)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def unsure_message(predictions: list[Prediction], unsure: list[int]) -> str:
@@ -389,6 +528,36 @@ def model_section(recognizer: Recognizer):
     show_picture(files["learning_curves"], epochs)
     st.subheader("Misread test digits")
     show_picture(files["misread"], "true → read, with the model's confidence")
+    corrections_section()
+
+
+def corrections_section():
+    """Where the corrections live, how many there are, and all of them as a download."""
+    st.subheader("Your corrections")
+    store = CorrectionStore()
+    try:
+        records = store.records()
+    except StoreError as error:
+        st.error(f"The corrections store cannot be read: {error}")
+        return
+    if ON_CLOUD:
+        st.warning(
+            "On Streamlit Community Cloud this server's disk is temporary: corrections are lost "
+            "when the app restarts. Download them to keep them.",
+            icon=":material/cloud_off:",
+        )
+    st.caption(
+        f"{len(records)} corrections in `{store.path}` (set DIGITREC_CORRECTIONS to move it). "
+        "Retrain with them: `python train_cnn.py --corrections` and the file."
+    )
+    if records:
+        st.download_button(
+            "Download the corrections (ZIP: CSV of labels, images, model inputs)",
+            to_zip(records),
+            file_name="digitrec-corrections.zip",
+            mime="application/zip",
+            icon=":material/download:",
+        )
 
 
 def about_model(meta: dict, recognizer: Recognizer) -> str:

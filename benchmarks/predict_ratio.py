@@ -1,4 +1,5 @@
-"""One canvas predict against the network's own call, p50, in one process.
+"""One canvas predict against the network's own call, p50, in one process; and what an
+explanation of the answer adds.
 
     python benchmarks/predict_ratio.py                 # this checkout
     git worktree add /tmp/old 6866aa3 && (cd /tmp/old && PYTHONPATH=/tmp/old \\
@@ -52,6 +53,9 @@ def main(argv=None) -> int:
     predict = p50_ms(rec.predict, canvases, args.repeats)
     network = p50_ms(lambda _: rec.probabilities(one), canvases, args.repeats)
     print(f"predict p50 {predict:.2f} ms, network p50 {network:.3f} ms: {predict / network:.1f}x")
+    answers = [rec.predict(canvas) for canvas in canvases]
+    explain = p50_ms(rec.explain, answers, args.repeats)
+    print(f"explain (occlusion map of an answer) p50 {explain:.1f} ms")
     if args.stages:
         for name, ms in stage_times(canvases, args.repeats).items():
             print(f"  {name:<22} p50 {ms:.3f} ms")

@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--no-progress", action="store_true", help="no progress line on the terminal"
     )
+    predict.add_argument(
+        "--explain",
+        action="store_true",
+        help="with --json: add why (a 28x28 occlusion map over what the model saw) to each digit",
+    )
 
     evaluate = commands.add_parser(
         "evaluate", help="score a model on the MNIST test set", allow_abbrev=False
@@ -96,6 +101,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "predict" and not args.paths and not args.files_from:
         parser.error("predict needs PATH (files or folders) or --files-from LIST")
+    if args.command == "predict" and args.explain and not args.json:
+        parser.error("--explain writes heat maps into the JSON lines: add --json")
     if args.command == "corrections":
         if args.action != "list" and not args.file:
             parser.error(f"corrections {args.action} needs a ZIP file")
@@ -225,6 +232,8 @@ def predict(recognizer, args) -> int:
             progress.skipped = skipped
             failed = isinstance(result, ImageError)
             progress.step(failed)
+            if args.explain and not failed:
+                result = _explained(recognizer, result)
             print(_line(path, result, args, failed), flush=interactive)
     finally:
         if listing is not None and listing is not sys.stdin:
@@ -234,6 +243,27 @@ def predict(recognizer, args) -> int:
         print("error: no image files found in " + ", ".join(args.paths), file=sys.stderr)
         return 1
     return 1 if progress.errors else 0
+
+
+class _Explained:
+    """A result whose JSON also carries the explanation of each digit."""
+
+    def __init__(self, record: dict):
+        self.record = record
+
+    def to_dict(self) -> dict:
+        return self.record
+
+
+def _explained(recognizer, result) -> _Explained:
+    """The result's JSON with "explanation" added to the digit (or to each digit of a number)."""
+    record = result.to_dict()
+    digits = getattr(result, "digits", None)  # a NumberReading's, or None for one Prediction
+    pairs = [(record, result)] if digits is None else zip(record["digits"], digits, strict=True)
+    for target, p in pairs:
+        explanation = recognizer.explain(p)
+        target["explanation"] = explanation.to_dict() if explanation else None
+    return _Explained(record)
 
 
 def _line(path, result, args, failed: bool) -> str:

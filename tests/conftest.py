@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "mnist_sample.npz"
+
+
+def pytest_configure(config):
+    # Corrections the tests make (through the app, the API, the CLI) go to a throwaway store,
+    # never into the user's own; the app and servers started by tests inherit it.
+    store = Path(tempfile.mkdtemp(prefix="digitrec-tests-")) / "corrections.sqlite3"
+    os.environ["DIGITREC_CORRECTIONS"] = str(store)
 
 
 @pytest.fixture(scope="session")

@@ -83,6 +83,15 @@ def test_predict_pixels_in_any_nesting_give_the_same_answer(client, seven, nesti
     assert len(body["probabilities"]) == 10 and sum(body["probabilities"]) == pytest.approx(1)
 
 
+def test_predict_explains_on_request(client, seven):
+    plain = client.post("/predict", json={"pixels": seven[0].tolist()}).json()
+    assert plain["explanation"] is None
+    body = client.post("/predict?explain=true", json={"pixels": seven[0].tolist()}).json()
+    heat = np.array(body["explanation"]["heat"])
+    assert heat.shape == (28, 28) and np.abs(heat).max() == pytest.approx(1.0, abs=1e-3)
+    assert body["explanation"]["digit"] == 7 and body["explanation"]["against"] is None
+
+
 def test_predict_blank_canvas_is_no_digit(client):
     body = client.post("/predict", json={"pixels": [[0] * 28] * 28}).json()
     assert body["prediction"] is None and body["confidence"] == 0.0 and body["runner_up"] is None

@@ -145,7 +145,8 @@ def test_upload_reads_digit(mnist, fmt, mime, options):
     assert not at.error
     assert metric_value(at, "Prediction") == str(labels[0])
     assert len(at.get("vega_lite_chart")) == 1  # the probabilities
-    assert len(at.tabs[1].get("image")) == 2  # the upload and what the model saw
+    # the upload, what the model saw with why (one element), and the history strip
+    assert len(at.tabs[1].get("image")) == 3
 
 
 def test_upload_gif_reads_first_frame(mnist):
@@ -258,7 +259,8 @@ def _answer(root, probabilities):
     for p in probabilities:
         digit = int(np.argmax(p))
         predictions.append(Prediction(digit, p[digit], p, np.zeros((28, 28), np.float32)))
-    streamlit_app.show_answer(NumberReading.of(predictions), "nothing here", key="test")
+    reading = NumberReading.of(predictions)
+    streamlit_app.show_answer(streamlit_app.load_recognizer(), reading, "nothing here", key="test")
 
 
 def _probabilities(**chances) -> list[float]:
@@ -371,3 +373,77 @@ def test_devcontainer_installs_requirements_and_serves_app():
     assert "requirements.txt" in container["postCreateCommand"]
     assert "streamlit run streamlit_app.py" in container["postAttachCommand"]["server"]
     assert container["forwardPorts"] == [8501, 8000]  # the app; the HTTP API when started
+
+
+# --- corrections, explanations, history -----------------------------------------------------------
+
+
+def seven_png(mnist) -> bytes:
+    images, labels = mnist
+    return encode(paper_digit(images[labels == 7][0]), "PNG")
+
+
+def stored_corrections():
+    from digitrec.corrections import CorrectionStore
+
+    return CorrectionStore().records()  # the tests' own store (see conftest.py)
+
+
+def test_answer_shows_why_next_to_what_the_model_saw(mnist):
+    at = upload(run_app(), "seven.png", seven_png(mnist))
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert "what the model saw" in captions
+    assert any(c.startswith("why: orange made it a 7") for c in captions), captions
+
+
+def test_correcting_an_uploaded_digit_saves_it_at_once(mnist):
+    before = len(stored_corrections())
+    data = seven_png(mnist)
+    at = upload(run_app(), "seven.png", data)
+    at.button_group(key="fix-upload").set_value("1").run()
+    assert not at.exception, at.exception
+    saved = stored_corrections()[before:]
+    assert len(saved) == 1
+    fix = saved[0]
+    assert (fix.label, fix.source, fix.predicted) == ("1", "upload", "7")
+    assert fix.image == data and fix.model_input.shape == (28, 28) and len(fix.probabilities) == 10
+    assert fix.model_version.startswith("digit_cnn")
+    assert (
+        "Saved: it is 1, not 7" in at.success[0].value
+        and "1 correction this" in at.success[0].value
+    )
+    assert at.button_group(key="fix-upload").value is None  # ready for the next one
+    at.button_group(key="fix-upload").set_value("2").run()
+    assert "2 corrections this session" in at.success[0].value
+
+
+def test_correcting_a_number_takes_the_right_digits(mnist):
+    images, labels = mnist
+    row = np.hstack([np.asarray(paper_digit(images[labels == d][0], zoom=4)) for d in (4, 2)])
+    at = upload(run_app(), "42.png", encode(Image.fromarray(row), "PNG"))
+    before = len(stored_corrections())
+    at.text_input(key="fix-upload-number").input("421")
+    at.button(key="FormSubmitter:fix-upload-form-Save the correction").click().run()
+    assert not at.exception, at.exception
+    assert [c.label for c in stored_corrections()[before:]] == ["421"]
+    at.text_input(key="fix-upload-number").input("4a")
+    at.button(key="FormSubmitter:fix-upload-form-Save the correction").click().run()
+    assert "digits only" in at.warning[-1].value and len(stored_corrections()) == before + 1
+
+
+def test_history_keeps_the_answers_and_their_corrections(mnist):
+    at = upload(run_app(), "seven.png", seven_png(mnist))
+    history = at.tabs[1].get("expander")
+    assert [e.label for e in history] == ["This session: the last 1 answers"]
+    at.button_group(key="fix-upload").set_value("1").run()
+    captions = [c for image in at.tabs[1].get("expander")[0].get("image") for c in image.captions]
+    assert len(captions) == 1 and captions[0].startswith("7 ·") and captions[0].endswith("→ 1")
+    at.button(key="clear-upload").click().run()
+    assert not at.tabs[1].get("expander")
+
+
+def test_model_tab_offers_the_corrections_as_a_download():
+    at = run_app()
+    assert any(h.value == "Your corrections" for h in at.subheader)
+    captions = " ".join(c.value for c in at.caption)
+    assert "corrections in" in captions and "train_cnn.py --corrections" in captions

@@ -265,3 +265,23 @@ def test_progress_line_counts_files_and_errors(capsys):
     err = capsys.readouterr().err
     assert "\r1 files" in err and err.rstrip().endswith("1 unreadable, 3 skipped as done")
     assert "2 files" in err.splitlines()[-1]
+
+
+def test_predict_explain_adds_a_heat_map_to_each_digit(capsys, folder, sample, tmp_path):
+    status, out = run(capsys, "predict", "--json", "--explain", str(folder / "a_three.png"))
+    record = json.loads(out.out)
+    heat = np.array(record["explanation"]["heat"])
+    assert status == 0 and heat.shape == (28, 28) and record["explanation"]["digit"] == 3
+    row = np.hstack([paper(sample.x_test[sample.y_test == d][0]) for d in (4, 2)])
+    (tmp_path / "42.png").write_bytes(png_bytes(row))
+    (tmp_path / "blank.png").write_bytes(png_bytes(np.full((50, 80), 255, np.uint8)))
+    status, out = run(capsys, "predict", "--digits", "--json", "--explain", str(tmp_path))
+    number, blank = sorted(map(json.loads, out.out.splitlines()), key=lambda r: r["path"])
+    assert [d["explanation"]["digit"] for d in number["digits"]] == [4, 2]
+    assert blank["number"] == "" and blank["digits"] == []
+
+
+def test_predict_explain_needs_json(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["predict", "--explain", "x.png"])
+    assert caught.value.code == 2 and "add --json" in capsys.readouterr().err
