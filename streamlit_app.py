@@ -113,9 +113,9 @@ def draw_section(recognizer: Recognizer):
         if reading is not None:
             show_answer(recognizer, reading, EMPTY_PROMPT, key="drawn")
             show_split(drawing, reading)
-            if reading.digits:
-                remember(reading, "draw")
-                correction_ui(recognizer, reading, "draw", png(drawing))
+    if reading is not None and reading.digits:  # full width: ten buttons fit on one line
+        remember(reading, "draw")
+        correction_ui(recognizer, reading, "draw", png(drawing))
     history_ui("draw")
 
 
@@ -188,13 +188,13 @@ def upload_section(recognizer: Recognizer):
         reading = read_safely(recognizer.read_number, image)
         if reading is not None:
             show_answer(recognizer, reading, NO_INK_IN_UPLOAD, key="uploaded")
-            if reading.digits:
-                remember(reading, "upload")
-                correction_ui(recognizer, reading, "upload", upload.getvalue())
     with picture:
         # The boxes show how the number was split, on the image as uploaded.
         shown = with_boxes(image, reading) if reading and reading.digits else image
         st.image(shown, caption=upload.name, width=UPLOAD_PREVIEW_WIDTH)
+    if reading is not None and reading.digits:
+        remember(reading, "upload")
+        correction_ui(recognizer, reading, "upload", upload.getvalue())
     history_ui("upload")
 
 
@@ -386,7 +386,8 @@ def history_ui(tab: str):
     history = st.session_state.get("history", [])
     if not history:
         return
-    with st.expander(f"This session: the last {len(history)} answers", icon=":material/history:"):
+    told = "your last answer" if len(history) == 1 else f"your last {len(history)} answers"
+    with st.expander(f"This session: {told}", icon=":material/history:"):
         columns = st.columns(HISTORY)
         for column, entry in zip(columns, history, strict=False):
             fixed = f" → {entry['corrected']}" if entry["corrected"] else ""
@@ -550,14 +551,15 @@ def corrections_section():
         f"{len(records)} corrections in `{store.path}` (set DIGITREC_CORRECTIONS to move it). "
         "Retrain with them: `python train_cnn.py --corrections` and the file."
     )
-    if records:
-        st.download_button(
-            "Download the corrections (ZIP: CSV of labels, images, model inputs)",
-            to_zip(records),
-            file_name="digitrec-corrections.zip",
-            mime="application/zip",
-            icon=":material/download:",
-        )
+    # Made when clicked, from the store as it is then: corrections saved since the page was
+    # drawn are in it too.
+    st.download_button(
+        "Download the corrections (ZIP: CSV of labels, images, model inputs)",
+        lambda: to_zip(CorrectionStore().records()),
+        file_name="digitrec-corrections.zip",
+        mime="application/zip",
+        icon=":material/download:",
+    )
 
 
 def about_model(meta: dict, recognizer: Recognizer) -> str:

@@ -434,7 +434,7 @@ def test_correcting_a_number_takes_the_right_digits(mnist):
 def test_history_keeps_the_answers_and_their_corrections(mnist):
     at = upload(run_app(), "seven.png", seven_png(mnist))
     history = at.tabs[1].get("expander")
-    assert [e.label for e in history] == ["This session: the last 1 answers"]
+    assert [e.label for e in history] == ["This session: your last answer"]
     at.button_group(key="fix-upload").set_value("1").run()
     captions = [c for image in at.tabs[1].get("expander")[0].get("image") for c in image.captions]
     assert len(captions) == 1 and captions[0].startswith("7 ·") and captions[0].endswith("→ 1")

@@ -307,3 +307,41 @@ def test_upload_unreadable_file_shows_error(browser, app_url, tmp_path):
         assert page.locator('[data-testid="stException"]').count() == 0  # no traceback
     finally:
         page.context.close()
+
+
+# --- corrections ----------------------------------------------------------------------------------
+
+
+def test_correct_a_drawn_digit_see_it_stored_and_export_it(browser, app_url):
+    """A 7 drawn and read as 7, told it is a 1: saved in the store, then downloaded as a ZIP."""
+    import io
+    import zipfile
+
+    from playwright.sync_api import expect
+
+    from digitrec.corrections import CorrectionStore, from_zip
+
+    store = CorrectionStore()  # the tests' store: the app server inherits DIGITREC_CORRECTIONS
+    before = store.count()
+    page = open_app(browser, app_url)
+    try:
+        draw(page, place(STROKES[7], 60, 30, 200))
+        wait_for_prediction(page, "7", ANSWER_WITHIN)
+        expect(page.get_by_text("why: orange made it a 7")).to_be_visible()
+        pills = page.get_by_role("radiogroup", name="Wrong? It is a…")
+        expect(pills.get_by_role("radio")).to_have_count(10)
+        pills.get_by_role("radio", name="1", exact=True).click()
+        expect(page.get_by_text("Saved: it is 1, not 7")).to_be_visible(timeout=10_000)
+        saved = store.records()[before:]
+        assert [(c.label, c.source, c.predicted) for c in saved] == [("1", "draw", "7")]
+        assert saved[0].image.startswith(b"\x89PNG") and saved[0].model_input is not None
+
+        page.get_by_role("tab", name="The model").click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the corrections").click()
+        exported = from_zip(Path(download.value.path()).read_bytes())
+        assert exported[-1].label == "1" and exported[-1].source == "draw"
+        names = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())).namelist()
+        assert "corrections.csv" in names and "model_inputs.npz" in names
+    finally:
+        page.context.close()
