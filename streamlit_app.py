@@ -264,12 +264,13 @@ def show_answer(recognizer: Recognizer, reading: NumberReading, empty_message: s
     if len(predictions) == 1:
         st.altair_chart(probability_chart(predictions[0], 160, compact=False), width="stretch")
         return
+    st.caption("What the model saw of each digit; orange marks what its answer rests on.")
     per_row = min(len(predictions), 3)
     for row in range(0, len(predictions), per_row):
         row_of = predictions[row : row + per_row]
         for column, p in zip(st.columns(per_row), row_of, strict=False):
             with column:
-                caption = f"{p.digit} · {p.confidence:.0%} (orange: what made it a {p.digit})"
+                caption = f"{p.digit} · {p.confidence:.0%}"
                 st.image(why_image(recognizer, p, 3), caption=caption, output_format="PNG")
                 st.altair_chart(probability_chart(p, 90, compact=True), width="stretch")
 

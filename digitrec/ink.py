@@ -58,13 +58,7 @@ def to_ink(image: np.ndarray, work_side: int = WORK_SIDE) -> np.ndarray:
 
 
 def _to_work_size(image: np.ndarray, work_side: int) -> np.ndarray:
-    """Big images shrunk to `work_side` or a little less; small ones enlarged to at least
-    MIN_WORK_SIDE.
-
-    Shrinking is by a whole factor where that lands within 15% of `work_side`: an exact 2x or
-    3x area average is several times cheaper than an arbitrary one (a 280x280 canvas becomes
-    140x140 for a single digit), and the few pixels cut off the right and bottom edges to make
-    it exact lose nothing.
+    """Big images shrunk to `work_side`; small ones enlarged to at least MIN_WORK_SIDE.
 
     Enlarging matters for what canvas pages send (the whole canvas scaled to 28x28, the digit
     10-15 pixels tall): thresholds and stroke morphology on a few coarse pixels lose the
@@ -78,11 +72,6 @@ def _to_work_size(image: np.ndarray, work_side: int) -> np.ndarray:
         return cv2.resize(image, (width * factor, height * factor), interpolation=cv2.INTER_CUBIC)
     if max(height, width) <= work_side:
         return image
-    factor = -(-max(height, width) // work_side)
-    if max(height, width) // factor >= 0.85 * work_side:
-        cut = image[: height - height % factor, : width - width % factor]
-        size = (cut.shape[1] // factor, cut.shape[0] // factor)
-        return cv2.resize(cut, size, interpolation=cv2.INTER_AREA)
     scale = work_side / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
@@ -128,7 +117,7 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     have paper of mid-grey; there, ink is what departs sharply from its surroundings (shadows
     and light falling off are smooth), so see which way the strongest local departures go.
     """
-    level = float(np.median(gray[::4, ::4]))  # every 4th pixel each way is plenty for a median
+    level = float(np.median(gray[::2, ::2]))  # every other pixel is plenty for a median
     if not 0.25 <= level <= 0.75:
         return level > 0.5
     side = max(3, max(gray.shape) // 4) | 1  # much wider than any stroke
