@@ -23,6 +23,7 @@ import numpy as np
 
 from digitrec.contract import FIT_BOX, IMAGE_SIZE
 from digitrec.decode import (
+    MIN_WORK_SIDE,
     WORK_SIDE,
     ImageError,
     as_uint8,
@@ -301,7 +302,7 @@ def to_model_input(image) -> np.ndarray | None:
     # At full working size: a 280 canvas halved would read 2x faster, but measured on 12,500
     # renderings of MNIST training digits it read 11 fewer right (20 against 9 that only the
     # halved one read), and scikit-learn's UCI digits 95.1% against 95.6%.
-    ink, mask, _ = ink_and_mask(array)
+    ink, mask, _ = ink_and_mask(array, min_side=MIN_WORK_SIDE)
     if not mask.any():
         return None
     return fit_mnist(ink, drop_edge_fragments(mask))
@@ -354,7 +355,9 @@ def to_model_inputs(image) -> list[np.ndarray]:
     return [fit_mnist(ink, digit) for digit in split_digits(mask)]
 
 
-def ink_and_mask(image, work_side: int = WORK_SIDE) -> tuple[np.ndarray, np.ndarray, float]:
+def ink_and_mask(
+    image, work_side: int = WORK_SIDE, min_side: int = 0
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Decode, find the ink and threshold it: (ink, mask, scale).
 
     The ink is worked at most `work_side` pixels on its longer side; `scale` maps the worked
@@ -363,7 +366,7 @@ def ink_and_mask(image, work_side: int = WORK_SIDE) -> tuple[np.ndarray, np.ndar
     """
     array = to_array(image)
     try:
-        ink = to_ink(array, work_side)
+        ink = to_ink(array, work_side, min_side)
         return ink, ink_mask(ink), max(array.shape[:2]) / max(ink.shape)
     except cv2.error as error:  # say so, briefly
         message = str(error).strip().splitlines()[-1]

@@ -31,7 +31,7 @@ def test_to_ink_transparent_canvas_reads_alpha():
 def test_to_ink_brings_images_to_the_working_size(side, work_side, work):
     image = np.zeros((side, side), np.uint8)
     cv2.circle(image, (side // 2, side // 2), side // 3, 255, max(1, side // 10))
-    ink = to_ink(image, work_side)
+    ink = to_ink(image, work_side, min_side=112)
     assert ink.shape == (work, work)
     assert ink[work // 2, work // 2 + work // 3] > 0.5  # the ring is where it was
 
