@@ -253,16 +253,17 @@ def show_answer(recognizer: Recognizer, reading: NumberReading, empty_message: s
         )
     if len(predictions) == 1:
         p = predictions[0]
-        with seen:
-            st.image(
-                [upscale(p.model_input, 4), why_image(recognizer, p, 4)],
-                caption=["what the model saw", why_caption(p)],
-                output_format="PNG",  # lossless: JPEG would smear the crisp pixels
-            )
+        # Lossless PNG: JPEG would smear the crisp pixels.
+        seen.image(upscale(p.model_input, 4), caption="what the model saw", output_format="PNG")
     if unsure:
         st.warning(unsure_message(predictions, unsure), icon=":material/help:")
     if len(predictions) == 1:
-        st.altair_chart(probability_chart(predictions[0], 160, compact=False), width="stretch")
+        # Why, beside the probabilities: one row on a phone too.
+        why, chart = st.columns([2, 5], vertical_alignment="center", wrap=False)
+        p = predictions[0]
+        why.image(why_image(recognizer, p, 4), caption=why_caption(p), output_format="PNG")
+        with chart:
+            st.altair_chart(probability_chart(p, 160, compact=False), width="stretch")
         return
     st.caption("What the model saw of each digit; orange marks what its answer rests on.")
     per_row = min(len(predictions), 3)
@@ -297,8 +298,8 @@ def why_image(recognizer: Recognizer, p: Prediction, zoom: int) -> np.ndarray:
 
 def why_caption(p: Prediction) -> str:
     if p.unsure:
-        return f"why: orange speaks for {p.digit}, blue for {p.runner_up}"
-    return f"why: orange made it a {p.digit}"
+        return f"why: orange for {p.digit}, blue for {p.runner_up}"
+    return f"why: orange made it {p.digit}"
 
 
 # --- corrections and history ---------------------------------------------------------------------

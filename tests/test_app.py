@@ -145,8 +145,8 @@ def test_upload_reads_digit(mnist, fmt, mime, options):
     assert not at.error
     assert metric_value(at, "Prediction") == str(labels[0])
     assert len(at.get("vega_lite_chart")) == 1  # the probabilities
-    # the upload, what the model saw with why (one element), and the history strip
-    assert len(at.tabs[1].get("image")) == 3
+    # the upload, what the model saw, why (its heat map), and the history strip
+    assert len(at.tabs[1].get("image")) == 4
 
 
 def test_upload_gif_reads_first_frame(mnist):
@@ -393,7 +393,7 @@ def test_answer_shows_why_next_to_what_the_model_saw(mnist):
     at = upload(run_app(), "seven.png", seven_png(mnist))
     captions = [c for image in at.get("image") for c in image.captions]
     assert "what the model saw" in captions
-    assert any(c.startswith("why: orange made it a 7") for c in captions), captions
+    assert any(c.startswith("why: orange made it 7") for c in captions), captions
 
 
 def test_correcting_an_uploaded_digit_saves_it_at_once(mnist):

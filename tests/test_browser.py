@@ -327,7 +327,7 @@ def test_correct_a_drawn_digit_see_it_stored_and_export_it(browser, app_url):
     try:
         draw(page, place(STROKES[7], 60, 30, 200))
         wait_for_prediction(page, "7", ANSWER_WITHIN)
-        expect(page.get_by_text("why: orange made it a 7")).to_be_visible()
+        expect(page.get_by_text("why: orange made it 7")).to_be_visible()
         pills = page.get_by_role("radiogroup", name="Wrong? It is a…")
         expect(pills.get_by_role("radio")).to_have_count(10)
         pills.get_by_role("radio", name="1", exact=True).click()
