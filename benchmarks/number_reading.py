@@ -8,10 +8,11 @@ standard library's `numbers` module would break numpy's import for every script 
 
 Numbers are composed from MNIST **test** digits (and, when scikit-learn is installed, from its
 UCI digits by other writers) the way amounts and codes are written (digitrec.synthetic): 1-12
-digits from one writer's hand, a third of the neighbours touching or overlapping, thousands
-separators ('.', ','), endings ('-', '=', ',-'), underlines, and then drawn on the app's canvas,
-scanned on white paper, scanned on patterned cheque paper, or photographed. Nothing here is used
-for training (train_cnn.py only sees MNIST's training digits).
+digits from one writer's hand, a third of the neighbours touching or overlapping, a '$' before
+15% of them, thousands separators ('.', ','), endings ('-', '=', ',-'), underlines, and then
+drawn on the app's canvas, scanned on white paper, scanned on patterned cheque paper, or
+photographed. Nothing here is used for training (train_cnn.py only sees MNIST's training
+digits).
 
 Two readers, the same model:
   digitrec     Recognizer.read_number: separators and rules dropped, recognition-driven splits

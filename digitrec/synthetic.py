@@ -194,6 +194,22 @@ def cheque(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 # --- numbers -----------------------------------------------------------------------------------
 
 
+def _dollar(height: float, stroke: float) -> np.ndarray:
+    """A hand-drawn '$': an S the digits' height crossed by a bar that reaches 0.2 heights above
+    and below the line. The box's top is 0.2 heights above the line's top."""
+    t = max(1, int(round(stroke)))
+    w = int(0.55 * height + 2 * t)
+    box = np.zeros((int(1.45 * height), w), np.float32)
+    cx, a, top, span = w / 2, 0.22 * height, 0.24 * height, 0.92 * height
+    s = np.linspace(0, 1, 40)
+    xs = cx - a * np.sin(2 * np.pi * s) + a * 0.8 * (0.5 - s) * (s < 0.1)
+    points = np.stack([xs, top + s * span], axis=1).astype(np.int32)
+    cv2.polylines(box, [points], False, 1.0, t, cv2.LINE_AA)
+    bar = int(cx)
+    cv2.line(box, (bar, int(0.02 * height)), (bar, int(1.4 * height)), 1.0, t, cv2.LINE_AA)
+    return box
+
+
 def _mark(kind: str, height: float, stroke: float) -> np.ndarray:
     """A separator drawn by hand: '.', ',', '-' or '=' as (h, w) float32 ink, baseline at the
     bottom of a box `height` tall (so that it sits on the line with the digits)."""
@@ -220,14 +236,17 @@ def compose_number(
 
     (28, 28) uint8 digits -> (H, W) float32 ink. One writer's height and pen for the whole row,
     each digit a little higher or lower; a pair of neighbours touches or overlaps with
-    probability `touching`, else a gap of up to 0.4 digit heights. With `marks`, thousands
-    separators, an ending ('-', '=', ',-') and an underline appear as they do on cheques.
+    probability `touching`, else a gap of up to 0.4 digit heights. With `marks`, a '$' before
+    the amount, thousands separators, an ending ('-', '=', ',-') and an underline appear as they
+    do on cheques.
     """
     height = rng.uniform(30, 70)
     stroke = max(1.5, height * rng.uniform(0.06, 0.13))
     n = len(digits)
     separator = rng.choice([".", ","]) if marks and n > 3 and rng.random() < 0.5 else None
     pieces: list[tuple[np.ndarray, int, bool]] = []  # (ink, dy, is_digit)
+    if marks and rng.random() < 0.15:  # a currency sign before the amount
+        pieces.append((_dollar(height, stroke), -int(0.2 * height), False))
     for k, digit in enumerate(digits):
         h = height * rng.uniform(0.9, 1.1)
         pieces.append((strokes(digit, h, stroke), int(rng.uniform(-0.06, 0.06) * height), True))
@@ -252,7 +271,7 @@ def compose_number(
             else:
                 cursor += int(height * rng.uniform(0.05, 0.4))
         # Digits stand on the baseline (their bottom at top + height), marks are drawn there.
-        y = top + dy + int(height) - h if is_digit else top
+        y = top + dy + int(height) - h if is_digit else top + dy
         placed.append((ink, max(0, y), max(0, cursor)))
         cursor += w
     frame = np.zeros((rows, cursor + int(0.3 * height)), np.float32)

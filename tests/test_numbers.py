@@ -54,6 +54,24 @@ def test_read_number_skips_thousands_separator_and_ending(recognizer, sample):
     assert recognizer.read_number(image).text == "1990"
 
 
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_read_number_skips_a_dollar_sign(recognizer, sample, where):
+    digits = written(sample, [6, 0], gaps=[20])  # 96 rows: top 10, digits 60 tall
+    dollar = np.zeros((96, 60), np.uint8)
+    sign = np.rint(synthetic._dollar(60, 6.0) * 255).astype(np.uint8)  # top 12 above the line
+    dollar[:84, 10 : 10 + sign.shape[1]] = sign[:84]
+    image = np.hstack([dollar, digits] if where == "before" else [digits, dollar])
+    assert recognizer.read_number(image).text == "60"
+
+
+def test_read_number_keeps_a_tall_digit_at_the_end(recognizer, sample):
+    # A last digit a little bigger than the rest is no currency sign.
+    image = written(sample, [3, 4], gaps=[20])
+    big = written(sample, [7], gaps=[], height=68)
+    image = np.hstack([image, big[: image.shape[0]]])
+    assert recognizer.read_number(image).text == "347"
+
+
 def test_read_number_ignores_an_underline(recognizer, sample):
     image = written(sample, [2, 5, 3], gaps=[16, 16])
     cv2.line(image, (5, 75), (image.shape[1] - 5, 75), 255, 4)  # touches the digits' feet
