@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 from digitrec import ImageError, ModelError, NumberReading, Prediction, Recognizer, read_image
-from digitrec.corrections import Correction, CorrectionStore, StoreError, to_zip
+from digitrec.corrections import MAX_LABEL, Correction, CorrectionStore, StoreError, to_zip
 from digitrec.explain import overlay
 from digitrec.inference import model_files
 from digitrec.numbers import with_boxes
@@ -115,7 +115,7 @@ def draw_section(recognizer: Recognizer):
             show_split(drawing, reading)
     if reading is not None and reading.digits:  # full width: ten buttons fit on one line
         remember(reading, "draw")
-        correction_ui(recognizer, reading, "draw", png(drawing))
+        correction_ui(recognizer, reading, "draw", drawing)
     history_ui("draw")
 
 
@@ -305,7 +305,7 @@ def why_caption(p: Prediction) -> str:
 # --- corrections and history ---------------------------------------------------------------------
 
 
-def correction_ui(recognizer: Recognizer, reading: NumberReading, source: str, image: bytes):
+def correction_ui(recognizer: Recognizer, reading: NumberReading, source: str, image):
     """ "Wrong? It is a ...": one click for a digit, the right digits for a number. Saved at once
     in the corrections store, with the image, what the model saw and what it said."""
     key = f"fix-{source}"
@@ -319,7 +319,9 @@ def correction_ui(recognizer: Recognizer, reading: NumberReading, source: str, i
         )
     else:
         with st.form(f"{key}-form", border=False, enter_to_submit=True):
-            right = st.text_input("Wrong? The right number:", key=f"{key}-number", max_chars=32)
+            right = st.text_input(
+                "Wrong? The right number:", key=f"{key}-number", max_chars=MAX_LABEL
+            )
             if st.form_submit_button("Save the correction", icon=":material/check:"):
                 _save(recognizer, reading, source, image, right.strip())
     saved = st.session_state.get("fix-message")
@@ -334,19 +336,10 @@ def _save_digit(recognizer, reading, source, image, key):
         st.session_state[key] = None  # ready for the next answer
 
 
-def _save(recognizer: Recognizer, reading: NumberReading, source: str, image: bytes, label: str):
-    single = reading.digits[0] if len(reading.digits) == 1 else None
+def _save(recognizer: Recognizer, reading: NumberReading, source: str, image, label: str):
+    """Store the correction; `image` is the upload's bytes or the drawing's pixels."""
     try:
-        correction = Correction(
-            label=label,
-            source=source,
-            predicted=reading.text,
-            confidence=reading.confidence,
-            probabilities=single.probabilities if single else None,
-            model_version=recognizer.version,
-            image=image,
-            model_input=single.model_input if single else None,
-        )
+        correction = Correction.of_answer(label, source, reading, recognizer.version, image)
         CorrectionStore().add(correction)
     except ValueError:
         st.session_state["fix-message"] = None
@@ -369,9 +362,7 @@ def _save(recognizer: Recognizer, reading: NumberReading, source: str, image: by
 def remember(reading: NumberReading, source: str):
     """Add an answer to the session's history (once, however often the page reruns)."""
     history = st.session_state.setdefault("history", [])
-    thumb = upscale(reading.digits[0].model_input, 2)
-    if len(reading.digits) > 1:
-        thumb = np.hstack([upscale(p.model_input, 2) for p in reading.digits[:4]])
+    thumb = np.hstack([upscale(p.model_input, 2) for p in reading.digits[:4]])
     # The page reruns on every click: an answer is new only when its input changed.
     signature = (source, hash(thumb.tobytes()))
     if st.session_state.get(f"last-{source}") == signature:
@@ -398,17 +389,6 @@ def history_ui(tab: str):
         if st.button("Clear the history", icon=":material/delete_sweep:", key=f"clear-{tab}"):
             st.session_state["history"] = []
             st.rerun()
-
-
-def png(pixels: np.ndarray) -> bytes:
-    """An image array as PNG bytes (the drawing, kept with a correction)."""
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def unsure_message(predictions: list[Prediction], unsure: list[int]) -> str:

@@ -186,8 +186,10 @@ def load_corrections(source: str) -> tuple[np.ndarray, np.ndarray]:
     if not path.is_file():
         sys.exit(f"--corrections: no such file: {path}")
     try:
-        records = from_zip(path.read_bytes()) if path.suffix == ".zip" else None
-        records = records if records is not None else CorrectionStore(path).records()
+        if path.suffix == ".zip":
+            records = from_zip(path.read_bytes())
+        else:
+            records = CorrectionStore(path).records()
     except (ValueError, StoreError) as error:
         sys.exit(f"--corrections: {error}")
     return training_digits(records)

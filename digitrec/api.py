@@ -44,7 +44,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-import cv2
 import numpy as np
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -56,13 +55,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.formparsers import MultiPartParser
 
 from digitrec import contract
-from digitrec.corrections import Correction, CorrectionStore, StoreError
+from digitrec.corrections import Correction, CorrectionStore, StoreError, checked_label
 from digitrec.decode import ImageError
 from digitrec.inference import Prediction, Recognizer
 
 log = logging.getLogger("digitrec.api")
 PIXELS = contract.IMAGE_SIZE**2
-MAX_LABEL = 32  # digits in a corrected number
 
 
 # --- settings ----------------------------------------------------------------------------------
@@ -457,14 +455,10 @@ async def read_batch(request: Request, max_files: int) -> list[tuple[str | None,
 
 
 def parse_label(value) -> str:
-    if isinstance(value, bool) or value is None:
-        raise BadInput(422, "label must be the right answer: a digit 0-9 or a number's digits")
-    text = str(value).strip()
-    if isinstance(value, float) or not (text.isascii() and text.isdigit()) or len(text) > MAX_LABEL:
-        raise BadInput(
-            422, f"label must be a digit 0-9 or up to {MAX_LABEL} digits, not {str(value)[:40]!r}"
-        )
-    return text
+    try:
+        return checked_label(value)
+    except ValueError as error:
+        raise BadInput(422, str(error)) from None
 
 
 # --- the app ---------------------------------------------------------------------------------
@@ -503,8 +497,6 @@ def create_app(recognizer: Recognizer | None = None, settings: Settings | None =
         responses=PROBLEMS,
     )
     app.state.recognizer = recognizer
-    app.state.settings = settings
-    app.state.store = store
 
     async def require_key(credentials: Credentials):
         if not settings.api_key:
@@ -644,30 +636,10 @@ def create_app(recognizer: Recognizer | None = None, settings: Settings | None =
 
 
 def _store_correction(rec, store, image, label: str, source: str) -> FeedbackResult:
-    # The input as given; pixels are kept as the 28x28 PNG they make.
-    original = cv2.imencode(".png", image)[1].tobytes() if isinstance(image, np.ndarray) else image
-    if len(label) == 1:
-        said = rec.predict(image)
-        correction = Correction(
-            label=label,
-            source=source,
-            predicted="" if said.digit is None else str(said.digit),
-            confidence=said.confidence,
-            probabilities=said.probabilities,
-            model_version=rec.version,
-            image=original,
-            model_input=said.model_input if said.digit is not None else None,
-        )
-    else:
-        reading = rec.read_number(image)
-        correction = Correction(
-            label=label,
-            source=source,
-            predicted=reading.text,
-            confidence=reading.confidence,
-            model_version=rec.version,
-            image=original,
-        )
+    """What the model says of the input (a digit, or a number for a number's label), stored
+    with the right answer; pixels are kept as the 28x28 PNG they make."""
+    said = rec.predict(image) if len(label) == 1 else rec.read_number(image)
+    correction = Correction.of_answer(label, source, said, rec.version, image)
     ident = store.add(correction)
     return FeedbackResult(
         id=ident, label=label, model_said=correction.predicted, count=store.count()

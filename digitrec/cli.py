@@ -196,28 +196,27 @@ class Progress:
 
 
 def predict(recognizer, args) -> int:
+    from digitrec.inference import as_record
     from digitrec.preprocess import ImageError
 
+    listing = None
     try:
-        listing = None
         if args.files_from:
             listing = sys.stdin if args.files_from == "-" else open(args.files_from)  # noqa: SIM115
     except OSError as error:
         print(f"error: cannot read --files-from: {error}", file=sys.stderr)
         return 2
     done = answered_paths(Path(args.skip_done)) if args.skip_done else set()
-    skipped = 0
+    interactive = sys.stdout.isatty()
+    progress = Progress(sys.stderr.isatty() and not interactive and not args.no_progress)
 
     def todo():
-        nonlocal skipped
         for path in image_paths(args.paths, listing):
             if str(path) in done:
-                skipped += 1
+                progress.skipped += 1
                 continue
             yield path
 
-    interactive = sys.stdout.isatty()
-    progress = Progress(sys.stderr.isatty() and not interactive and not args.no_progress)
     if not args.json:
         print(
             f"{'number' if args.digits else 'digit':>5}  {'confidence':>10}  {'runner-up':>9}  path"
@@ -229,52 +228,40 @@ def predict(recognizer, args) -> int:
     )
     try:
         for path, result in results:
-            progress.skipped = skipped
             failed = isinstance(result, ImageError)
             progress.step(failed)
-            if args.explain and not failed:
-                result = _explained(recognizer, result)
-            print(_line(path, result, args, failed), flush=interactive)
+            if args.json:
+                record = as_record(path, result)
+                if args.explain and not failed:
+                    explain_digits(recognizer, result, record)
+                print(json.dumps(record), flush=interactive)
+            else:
+                print(_row(path, result, args.digits, failed), flush=interactive)
     finally:
         if listing is not None and listing is not sys.stdin:
             listing.close()
     progress.close()
-    if progress.count == 0 and not skipped:
+    if progress.count == 0 and not progress.skipped:
         print("error: no image files found in " + ", ".join(args.paths), file=sys.stderr)
         return 1
     return 1 if progress.errors else 0
 
 
-class _Explained:
-    """A result whose JSON also carries the explanation of each digit."""
-
-    def __init__(self, record: dict):
-        self.record = record
-
-    def to_dict(self) -> dict:
-        return self.record
-
-
-def _explained(recognizer, result) -> _Explained:
-    """The result's JSON with "explanation" added to the digit (or to each digit of a number)."""
-    record = result.to_dict()
+def explain_digits(recognizer, result, record: dict) -> None:
+    """Add "explanation" (the occlusion map) to a result's JSON record: to its digit, or to
+    each digit of a number."""
     digits = getattr(result, "digits", None)  # a NumberReading's, or None for one Prediction
     pairs = [(record, result)] if digits is None else zip(record["digits"], digits, strict=True)
     for target, p in pairs:
         explanation = recognizer.explain(p)
         target["explanation"] = explanation.to_dict() if explanation else None
-    return _Explained(record)
 
 
-def _line(path, result, args, failed: bool) -> str:
-    """One result as a JSON line or a table row."""
+def _row(path, result, digits: bool, failed: bool) -> str:
+    """One result as a row of the table."""
     if failed:
-        if args.json:
-            return json.dumps({"path": str(path), "error": str(result)})
         return f"{'-':>5}  {'-':>10}  {'-':>9}  {path}: error: {result}"
-    if args.json:
-        return json.dumps({"path": str(path), **result.to_dict()})
-    if args.digits:
+    if digits:
         return f"{result.text or '-':>5}  {result.confidence:10.1%}  {'':>9}  {path}"
     if result.digit is None:
         return f"{'-':>5}  {'':>10}  {'':>9}  {path}: no digit found"

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS corrections (
 )
 """
 BUSY_MS = 10_000  # a writer waits this long for another writer's transaction to finish
+MAX_LABEL = 32  # digits in a corrected number
 
 
 class StoreError(RuntimeError):
@@ -73,9 +74,51 @@ class Correction:
     id: int | None = None
 
     def __post_init__(self):
-        self.label = str(self.label).strip()
-        if not self.label or not self.label.isdigit() or not self.label.isascii():
-            raise ValueError(f"label must be digits 0-9, got {self.label!r}")
+        self.label = checked_label(self.label)
+
+    @classmethod
+    def of_answer(cls, label, source: str, answer, model_version: str, image) -> Correction:
+        """The correction of what the model said. `answer` is a Prediction (one digit) or a
+        NumberReading; `image` the input as given: file bytes, or an array (kept as PNG)."""
+        digits = getattr(answer, "digits", None)
+        if digits is None:  # one Prediction
+            predicted = "" if answer.digit is None else str(answer.digit)
+            digits = [answer]
+        else:
+            predicted = answer.text
+        single = digits[0] if len(digits) == 1 else None
+        return cls(
+            label=label,
+            source=source,
+            predicted=predicted,
+            confidence=answer.confidence,
+            probabilities=single.probabilities if single else None,
+            model_version=model_version,
+            image=_png(image) if isinstance(image, np.ndarray) else image,
+            model_input=single.model_input if single and single.digit is not None else None,
+        )
+
+
+def checked_label(value) -> str:
+    """A correction's right answer as text: one digit, or a number's digits (at most MAX_LABEL).
+    ValueError with a one-line reason for anything else (a float, a word, an empty label)."""
+    text = "" if value is None or isinstance(value, (bool, float)) else str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_LABEL:
+        raise ValueError(
+            f"label must be a digit 0-9 or up to {MAX_LABEL} digits, not {str(value)[:40]!r}"
+        )
+    return text
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    """An image array (gray, RGB or RGBA uint8) as PNG bytes."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 class CorrectionStore:

@@ -310,10 +310,7 @@ class Recognizer:
         "probabilities"}, or {"path", "error"} for a file that cannot be read. What
         `python -m digitrec predict --json` writes, one per line."""
         for path, result in self.predict_files(paths, batch_size):
-            if isinstance(result, ImageError):
-                yield {"path": str(path), "error": str(result)}
-            else:
-                yield {"path": str(path), **result.to_dict()}
+            yield as_record(path, result)
 
     def _classify(self, inputs: list, batch_size: int) -> list[Prediction]:
         """Model inputs (arrays; None or ImageError for none) -> Predictions, in batches."""
@@ -325,6 +322,14 @@ class Recognizer:
             for i, p in zip(chunk, probs, strict=True):
                 results[i] = _prediction(p, inputs[i])
         return results
+
+
+def as_record(path, result) -> dict:
+    """One file's result as the JSON line the CLI writes: {"path", ...the answer's to_dict()}
+    for a Prediction or NumberReading, {"path", "error"} for an ImageError."""
+    if isinstance(result, ImageError):
+        return {"path": str(path), "error": str(result)}
+    return {"path": str(path), **result.to_dict()}
 
 
 def _prediction(probabilities: np.ndarray, model_input: np.ndarray) -> Prediction:

@@ -15,10 +15,10 @@ from digitrec.decode import WORK_SIDE, ImageError, as_uint8
 MIN_CONTRAST = 0.18  # ink that differs from the background by less than this is no ink
 
 
-def to_ink(image: np.ndarray, work_side: int = WORK_SIDE, min_side: int = 0) -> np.ndarray:
+def to_ink(image: np.ndarray, min_side: int = 0) -> np.ndarray:
     """(H, W[, 1|2|3|4]) image -> (h, w) float32 ink map: ink 1.0, background 0.0.
 
-    The result is at most `work_side` and at least `min_side` on its longer side (see
+    The result is at most WORK_SIDE and at least `min_side` on its longer side (see
     _to_work_size; one digit asks for MIN_WORK_SIDE). Transparency, polarity (dark on light or
     light on dark) and uneven light are all removed here.
     """
@@ -32,7 +32,7 @@ def to_ink(image: np.ndarray, work_side: int = WORK_SIDE, min_side: int = 0) -> 
         )
     if min(image.shape[:2]) < 1:
         raise ImageError(f"the image is empty (shape {image.shape})")
-    image = _to_work_size(as_uint8(image), work_side, min_side)
+    image = _to_work_size(as_uint8(image), WORK_SIDE, min_side)
 
     gray = _gray(image)
     alpha = None

@@ -24,7 +24,6 @@ import numpy as np
 from digitrec.contract import FIT_BOX, IMAGE_SIZE
 from digitrec.decode import (
     MIN_WORK_SIDE,
-    WORK_SIDE,
     ImageError,
     as_uint8,
     read_image,
@@ -327,7 +326,7 @@ def _already_mnist(array: np.ndarray) -> np.ndarray | None:
         gray = 255 - gray
         if cv2.countNonZero(gray) > half:
             return None
-    _, top, width, height = cv2.boundingRect(gray)
+    _, _, width, height = cv2.boundingRect(gray)
     if not 18 <= max(width, height) <= FIT_BOX or int(gray.max()) < 128:
         return None
     moments = cv2.moments(gray)
@@ -355,18 +354,16 @@ def to_model_inputs(image) -> list[np.ndarray]:
     return [fit_mnist(ink, digit) for digit in split_digits(mask)]
 
 
-def ink_and_mask(
-    image, work_side: int = WORK_SIDE, min_side: int = 0
-) -> tuple[np.ndarray, np.ndarray, float]:
+def ink_and_mask(image, min_side: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
     """Decode, find the ink and threshold it: (ink, mask, scale).
 
-    The ink is worked at most `work_side` pixels on its longer side; `scale` maps the worked
-    image back to the input's pixels. An image shape or type that no step foresaw raises a
-    one-line ImageError, not OpenCV's trace.
+    The ink is worked at most WORK_SIDE pixels on its longer side, and at least `min_side`;
+    `scale` maps the worked image back to the input's pixels. An image shape or type that no
+    step foresaw raises a one-line ImageError, not OpenCV's trace.
     """
     array = to_array(image)
     try:
-        ink = to_ink(array, work_side, min_side)
+        ink = to_ink(array, min_side)
         return ink, ink_mask(ink), max(array.shape[:2]) / max(ink.shape)
     except cv2.error as error:  # say so, briefly
         message = str(error).strip().splitlines()[-1]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from digitrec import synthetic
-from digitrec.ink import otsu, quantiles, to_ink
+from digitrec.ink import _to_work_size, otsu, quantiles, to_ink
 
 
 def test_to_ink_transparent_canvas_reads_alpha():
@@ -19,21 +19,28 @@ def test_to_ink_transparent_canvas_reads_alpha():
 
 
 @pytest.mark.parametrize(
-    "side, work_side, work",
+    "side, work",
     [
-        (28, 448, 112),  # enlarged 4x
-        (60, 448, 120),  # enlarged 2x
-        (112, 448, 112),
-        (2000, 448, 448),  # shrunk
-        (280, 160, 160),  # a smaller work side
+        (28, 112),  # enlarged 4x
+        (60, 120),  # enlarged 2x
+        (112, 112),
+        (280, 280),  # a canvas: as it is
+        (2000, 448),  # shrunk to WORK_SIDE
     ],
 )
-def test_to_ink_brings_images_to_the_working_size(side, work_side, work):
+def test_to_ink_brings_images_to_the_working_size(side, work):
     image = np.zeros((side, side), np.uint8)
     cv2.circle(image, (side // 2, side // 2), side // 3, 255, max(1, side // 10))
-    ink = to_ink(image, work_side, min_side=112)
+    ink = to_ink(image, min_side=112)
     assert ink.shape == (work, work)
     assert ink[work // 2, work // 2 + work // 3] > 0.5  # the ring is where it was
+
+
+def test_work_size_takes_any_bounds():
+    image = np.zeros((280, 200, 3), np.uint8)
+    assert _to_work_size(image, 160).shape == (160, 114, 3)  # shrunk, aspect kept
+    assert _to_work_size(image[:20, :10], 448, min_side=112).shape == (120, 60, 3)  # 6x
+    assert _to_work_size(image[:20, :10], 448).shape == (20, 10, 3)  # no minimum: as it is
 
 
 @pytest.mark.parametrize(
