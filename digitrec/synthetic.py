@@ -230,15 +230,19 @@ def _mark(kind: str, height: float, stroke: float) -> np.ndarray:
 
 
 def compose_number(
-    digits: list[np.ndarray], rng: np.random.Generator, marks: bool = True, touching: float = 0.3
+    digits: list[np.ndarray],
+    rng: np.random.Generator,
+    marks: bool = True,
+    touching: float = 0.3,
+    spacing: float = 0.4,
 ) -> np.ndarray:
     """MNIST digits written as one number, the way amounts and codes are written on paper.
 
     (28, 28) uint8 digits -> (H, W) float32 ink. One writer's height and pen for the whole row,
     each digit a little higher or lower; a pair of neighbours touches or overlaps with
-    probability `touching`, else a gap of up to 0.4 digit heights. With `marks`, a '$' before
-    the amount, thousands separators, an ending ('-', '=', ',-') and an underline appear as they
-    do on cheques.
+    probability `touching`, else a gap of up to `spacing` digit heights. With `marks`, a '$'
+    before the amount, thousands separators, an ending ('-', '=', ',-') and an underline appear
+    as they do on cheques.
     """
     height = rng.uniform(30, 70)
     stroke = max(1.5, height * rng.uniform(0.06, 0.13))
@@ -269,7 +273,7 @@ def compose_number(
                 # Touch or overlap: move back until the two just meet, then a little further.
                 cursor -= int(w * rng.uniform(0.1, 0.3))
             else:
-                cursor += int(height * rng.uniform(0.05, 0.4))
+                cursor += int(height * rng.uniform(0.05, spacing))
         # Digits stand on the baseline (their bottom at top + height), marks are drawn there.
         y = top + dy + int(height) - h if is_digit else top + dy
         placed.append((ink, max(0, y), max(0, cursor)))

@@ -130,6 +130,15 @@ def test_compose_number_touching_packs_digits_closer(sample):
     assert touching.shape[1] < apart.shape[1]
 
 
+def test_compose_number_spacing_spreads_digits_out(sample):
+    digits = list(sample.x_test[:5])
+    close, spaced = (
+        synthetic.compose_number(digits, np.random.default_rng(2), marks=False, spacing=s)
+        for s in (0.4, 1.5)
+    )
+    assert spaced.shape[1] > close.shape[1]
+
+
 def test_compose_number_marks_add_separators_and_endings(sample):
     # Over a few seeds, some numbers get a separator or an ending: more pieces than digits.
     digits = list(sample.x_test[:6])

@@ -1,0 +1,295 @@
+"""The reader for whole numbers: a CNN that reads a written line at once, trained with CTC.
+
+A segmenting reader (digitrec.numbers.read_by_segments) must decide where one digit ends
+before it reads it; when a 1 leans on a 0 or two loops share a stroke there may be no good
+place to cut. This model never cuts: it slides along the line and says, every 4 pixels, which
+digit (or none) it sees, and Connectionist Temporal Classification (CTC) turns that sequence
+into the digits. It is
+trained only on numbers composed from MNIST *training* digits (digitrec.synthetic), drawn on
+canvases, scans, cheque paper and photos and cleaned by the same preprocessing as at run time
+(see train_strings.py); Hochuli et al. (2018) report such segmentation-free readers trained on
+synthetic strings close to the state of the art on real numeral strings.
+
+    line_input(line)   a cleaned Line (digitrec.numbers) -> (32, W) float32, W in WIDTHS
+    decode(steps)      (T, 11) per-step probabilities -> digits, their probabilities, positions
+
+The model maps (N, 32, W, 1) float32 in [0, 1] (white ink on black, digits DIGIT_HEIGHT tall)
+to (N, W / 4, 11) probabilities: classes 0-9 are the digits, BLANK is "no new digit here".
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digitrec.contract import FIT_BOX
+from digitrec.preprocess import MNIST_STROKE, STROKE_BAND, quantiles
+
+HEIGHT = 32  # rows of the model's input
+DIGIT_HEIGHT = 22  # the line's digits are scaled to this many rows (MNIST: 20 of 28)
+MARGIN = 4  # blank columns before the first digit
+WIDTHS = (96, 192, 320)  # input widths: a line is padded to the first that holds it
+STEP = 4  # input columns per output step
+BLANK = 10
+CLASSES = 11
+MAX_DIGITS = 16  # CTC needs a step per digit and one between repeats: 320 / 4 = 80 steps
+STROKE = MNIST_STROKE * DIGIT_HEIGHT / FIT_BOX  # MNIST's pen width at this scale (2.6 px)
+
+
+@dataclass
+class Placed:
+    """How a line was put into the model's input, to map output steps back to the line."""
+
+    x0: int  # the line's first inked column (in Line.ink)
+    scale_x: float  # input columns per line column
+    width: int  # inked columns in the input
+
+
+def line_input(ink: np.ndarray, mask: np.ndarray, height: float, stroke: float):
+    """A written line's ink (float32 in [0, 1]) and the mask of the strokes kept in it ->
+    ((HEIGHT, W) float32, Placed), or None when the mask is empty.
+
+    The digits are scaled to DIGIT_HEIGHT rows (`height` is their height in the line), the pen
+    to MNIST's width, the ink centred on the rows and left-aligned after MARGIN columns. A line
+    too long for the widest input is squeezed sideways.
+    """
+    if not mask.any():
+        return None
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+    grown = cv2.dilate(mask[y : y + h, x : x + w].view(np.uint8), np.ones((3, 3), np.uint8))
+    crop = ink[y : y + h, x : x + w] * grown
+    scale = min(DIGIT_HEIGHT / max(height, 1.0), (HEIGHT - 2) / h)
+    at_scale = stroke * scale
+    if not (STROKE_BAND[0] * 1.1 <= at_scale <= STROKE_BAND[1] * 1.1):
+        radius = round((STROKE - at_scale) / scale / 2.0)
+        disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(radius) + 1,) * 2)
+        if radius > 0:
+            crop = np.pad(crop, radius)
+            crop = cv2.dilate(crop, disk)
+            x -= radius
+        elif radius < 0:
+            thinned = cv2.erode(crop, disk)
+            crop = thinned if thinned.max() > 0.5 else crop
+    rows = max(1, round(crop.shape[0] * scale))
+    cols = max(1, round(crop.shape[1] * scale))
+    cols = min(cols, WIDTHS[-1] - 2 * MARGIN)
+    shrinking = scale < 1.0
+    small = cv2.resize(
+        crop, (cols, rows), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    )
+    if small.max() > 0:
+        (bright,) = quantiles(small[small > 0], [0.95])
+        small = np.clip(small * np.float32(1.0 / max(bright, 0.5)), 0.0, 1.0)
+    width = next(w for w in WIDTHS if w >= cols + 2 * MARGIN)
+    out = np.zeros((HEIGHT, width), np.float32)
+    top = (HEIGHT - rows) // 2
+    out[top : top + rows, MARGIN : MARGIN + cols] = small
+    return out, Placed(x, cols / crop.shape[1], cols)
+
+
+@dataclass
+class Decoded:
+    """A greedy CTC reading: the digits and, for each, its probability and output step."""
+
+    text: str
+    probabilities: list  # per digit: its best step's probability
+    steps: list  # per digit: the output step where it is most likely
+    confidence: float  # product of the digits' probabilities and the blanks' between them
+
+
+def inked_steps(image: np.ndarray) -> np.ndarray:
+    """(HEIGHT, W) model input -> (W / STEP,) bool: is there ink within a step of each step?"""
+    ink = (image > 0.1).any(axis=0).reshape(-1, STEP).any(axis=1)
+    near = ink.copy()
+    near[1:] |= ink[:-1]
+    near[:-1] |= ink[1:]
+    return near
+
+
+def decode(steps: np.ndarray, inked: np.ndarray | None = None) -> Decoded:
+    """(T, CLASSES) per-step probabilities -> the best path's digits (repeats merged, blanks
+    dropped), each with the highest probability it has on its run of steps.
+
+    With `inked` (per step, from inked_steps), a digit is only read where there is ink: in a
+    wide gap between two digits the model sometimes guesses a faint third one."""
+    best = steps.argmax(axis=1)
+    blank_steps = steps[best == BLANK, BLANK]
+    if inked is not None:
+        best = np.where(inked, best, BLANK)
+    text, probs, where = [], [], []
+    previous = BLANK
+    for t, c in enumerate(best):
+        c = int(c)
+        if c != BLANK and c != previous:
+            text.append(str(c))
+            probs.append(float(steps[t, c]))
+            where.append(t)
+        elif c != BLANK and steps[t, c] > probs[-1]:
+            probs[-1], where[-1] = float(steps[t, c]), t
+        previous = c
+    confidence = float(np.prod(probs)) * float(blank_steps.min() if len(blank_steps) else 1.0)
+    return Decoded("".join(text), probs, where, confidence)
+
+
+def build_string_model(learning_rate: float = 1e-3, dropout: float = 0.2):
+    """The Keras CNN: (N, 32, W, 1) -> (N, W / 4, CLASSES) softmax, any W divisible by 4.
+
+    Three conv blocks bring the line to 4 rows at a quarter of its width; a 4x1 convolution
+    folds the rows into one feature vector per 4 columns, and two dilated convolutions along
+    the line let each step see about two digits either side. About 200k weights.
+    """
+    import keras
+    from keras import layers
+
+    def conv(x, filters, size, **kwargs):
+        x = layers.Conv2D(filters, size, padding="same", use_bias=False, **kwargs)(x)
+        x = layers.BatchNormalization()(x)
+        return layers.Activation("relu")(x)
+
+    inputs = keras.Input(shape=(HEIGHT, None, 1))
+    x = conv(inputs, 16, 3)
+    x = layers.MaxPooling2D(2)(x)  # 16 x W/2
+    x = conv(x, 32, 3)
+    x = conv(x, 32, 3)
+    x = layers.MaxPooling2D(2)(x)  # 8 x W/4
+    x = conv(x, 64, 3)
+    x = conv(x, 64, 3)
+    x = layers.MaxPooling2D((2, 1))(x)  # 4 x W/4
+    x = layers.Conv2D(128, (4, 1), padding="valid", use_bias=False)(x)  # 1 x W/4
+    x = layers.Activation("relu")(layers.BatchNormalization()(x))
+    x = layers.Dropout(dropout)(x)
+    skip = x
+    x = conv(x, 128, (1, 3), dilation_rate=(1, 2))
+    x = conv(x, 128, (1, 3), dilation_rate=(1, 4))
+    x = layers.Add()([x, skip])
+    x = layers.Dropout(dropout)(x)
+    x = layers.Conv2D(CLASSES, 1, activation="softmax")(x)
+    outputs = layers.Reshape((-1, CLASSES))(x)
+    model = keras.Model(inputs, outputs, name="digit_strings")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=ctc_loss)
+    return model
+
+
+def ctc_loss(y_true, y_pred):
+    """CTC loss of (N, T, CLASSES) probabilities against (N, MAX_DIGITS) labels padded with -1."""
+    from keras import ops
+
+    labels = ops.cast(y_true, "int32")
+    label_length = ops.sum(ops.cast(labels >= 0, "int32"), axis=1)
+    steps = ops.shape(y_pred)[1]
+    logit_length = ops.full((ops.shape(y_pred)[0],), steps, dtype="int32")
+    log_p = ops.log(ops.clip(y_pred, 1e-7, 1.0))
+    return ops.ctc_loss(ops.maximum(labels, 0), log_p, label_length, logit_length, mask_index=BLANK)
+
+
+KINDS = ("canvas", "scan", "cheque", "photo")
+
+
+def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator):
+    """One training line from (n, 28, 28) uint8 training digits: the number composed, written
+    as a canvas, scan, cheque or photo, cleaned by digitrec.numbers' own preprocessing (rules
+    and separators dropped) and put into the model's input. -> ((HEIGHT, W), "digits") or None
+    when preprocessing finds no ink."""
+    from digitrec import styles, synthetic
+    from digitrec.numbers import segment_number
+
+    written = []
+    for digit, label in zip(digits, labels, strict=True):
+        image = digit.astype(np.float32) / 255.0
+        if rng.random() < 0.25:
+            image = styles.with_style(image, label, rng)
+        if rng.random() < 0.3:
+            image = styles.elastic(image, rng)
+        written.append(np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8))
+    # One line in three spaced out, as digits written in a form's boxes or far apart on a pad.
+    ink = synthetic.compose_number(
+        written,
+        rng,
+        marks=rng.random() < 0.8,
+        touching=float(rng.uniform(0.15, 0.6)),
+        spacing=1.5 if rng.random() < 0.3 else 0.4,
+    )
+    kind = KINDS[int(rng.choice(4, p=[0.25, 0.25, 0.3, 0.2]))]
+    line = segment_number(synthetic.render_number(ink, kind, rng))
+    if line is None or not line.strokes:
+        return None
+    placed = line_input(line.ink, np.logical_or.reduce(line.strokes), line.height, line.stroke)
+    if placed is None:
+        return None
+    return placed[0], "".join(str(int(d)) for d in labels)
+
+
+class StringRunner:
+    """Runs the string model's .tflite twin: one interpreter per input width, made on first
+    use (resizing an interpreter re-plans its memory), each guarded by a lock."""
+
+    def __init__(self, path):
+        from ai_edge_litert.interpreter import Interpreter
+
+        from digitrec.inference import THREADS, _quiet_stderr
+
+        self.path, self.make, self.threads, self.quiet = (
+            str(path),
+            Interpreter,
+            THREADS,
+            _quiet_stderr,
+        )
+        self.interpreters: dict[int, tuple] = {}
+        self.lock = threading.Lock()
+        self.pid = os.getpid()
+        with self.lock:
+            self._interpreter(WIDTHS[0])  # fail at load time if the file is broken
+
+    def _interpreter(self, width: int):
+        if width not in self.interpreters:
+            with self.quiet():
+                interpreter = self.make(model_path=self.path, num_threads=self.threads)
+                index = interpreter.get_input_details()[0]["index"]
+                interpreter.resize_tensor_input(index, (1, HEIGHT, width, 1), strict=False)
+                interpreter.allocate_tensors()
+            output = interpreter.get_output_details()[0]["index"]
+            self.interpreters[width] = (interpreter, index, output)
+        return self.interpreters[width]
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        """(1, HEIGHT, W, 1) float32 -> (1, W / STEP, CLASSES) probabilities."""
+        if os.getpid() != self.pid:  # a forked child gets interpreters of its own
+            self.pid, self.lock, self.interpreters = os.getpid(), threading.Lock(), {}
+        with self.lock:
+            interpreter, source, result = self._interpreter(batch.shape[2])
+            interpreter.set_tensor(source, np.ascontiguousarray(batch, np.float32))
+            interpreter.invoke()
+            return interpreter.get_tensor(result).copy()
+
+
+@dataclass
+class LineReading:
+    """The string model's reading of one Line."""
+
+    decoded: Decoded
+    steps: np.ndarray  # (T, CLASSES) per-step probabilities
+    placed: Placed
+    mask: np.ndarray  # the line's kept strokes, on Line.ink
+
+    @property
+    def text(self) -> str:
+        return self.decoded.text
+
+    def column(self, step: float) -> float:
+        """An output step -> the column of Line.ink it looks at."""
+        return self.placed.x0 + (step * STEP + STEP / 2 - MARGIN) / self.placed.scale_x
+
+
+def read_line(runner, line) -> LineReading | None:
+    """A Line (digitrec.numbers) read by the string model run by `runner` (None: no ink)."""
+    mask = np.logical_or.reduce(line.strokes)
+    made = line_input(line.ink, mask, line.height, line.stroke)
+    if made is None:
+        return None
+    image, placed = made
+    steps = runner(image[None, :, :, None])[0]
+    return LineReading(decode(steps, inked_steps(image)), steps, placed, mask)

