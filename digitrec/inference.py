@@ -29,6 +29,8 @@ from digitrec.preprocess import ImageError, to_model_input
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "digit_cnn.h5"
+# The number reader's second model (digitrec.strings, trained by train_strings.py).
+DEFAULT_STRINGS = MODELS_DIR / "digit_strings.h5"
 # Threads for the model and for preprocessing a batch: on 2 cores two threads halve a digit's
 # time in LiteRT (0.17 vs 0.32 ms) and its batch time (5.9k vs 3.0k digits/s); more than 4
 # buys nothing for a model this small. DIGITREC_THREADS overrides it: a server running one
@@ -181,13 +183,38 @@ class Recognizer:
     functions they map, with the Recognizer they use, to their worker processes).
     """
 
-    def __init__(self, runner, metadata: dict, path: Path):
+    def __init__(self, runner, metadata: dict, path: Path, strings: str | Path | bool = True):
         self.runner = runner
         self.metadata = metadata
         self.path = path
+        self.strings = strings  # True: the shipped string model; False: none; or a path
+        self._string_reader = None
+        self._strings_lock = threading.Lock()
 
     def __reduce__(self):
-        return _in_this_process, (str(self.path), self.backend)
+        return _in_this_process, (str(self.path), self.backend, self.strings)
+
+    @property
+    def string_reader(self):
+        """The string model that reads whole lines (digitrec.strings), loaded on first use so
+        that single digits never pay for it; None when there is none."""
+        if self.strings is False:
+            return None
+        with self._strings_lock:
+            if self._string_reader is None:
+                self._string_reader = _load_strings(self.strings, self.backend) or False
+        return self._string_reader or None
+
+    @property
+    def string_metadata(self) -> dict:
+        """The string model's report card (train_strings.py's .json), {} when there is none."""
+        if self.strings is False:
+            return {}
+        card = _strings_path(self.strings).with_suffix(".json")
+        try:
+            return json.loads(card.read_text())
+        except (OSError, ValueError):
+            return {}
 
     @property
     def backend(self) -> str:
@@ -199,11 +226,18 @@ class Recognizer:
         return f"{self.path.stem} {self.metadata.get('trained', 'untracked')}"
 
     @classmethod
-    def load(cls, path: str | Path | None = None, backend: str = "auto") -> Recognizer:
+    def load(
+        cls,
+        path: str | Path | None = None,
+        backend: str = "auto",
+        strings: str | Path | bool = True,
+    ) -> Recognizer:
         """Load a model: the shipped one by default, else an .h5 or .tflite path.
 
         backend "auto" prefers the .tflite beside the model with ai-edge-litert and falls back
         to Keras (with a warning) when either is missing; "litert" or "keras" force one.
+        `strings` is the string model that helps read numbers: True for the shipped one (or
+        DIGITREC_STRINGS_MODEL), a path, or False for none (the segmenter reads alone).
         """
         path = Path(path or os.environ.get("DIGITREC_MODEL") or DEFAULT_MODEL).expanduser()
         if path.suffix not in (".h5", ".keras", ".tflite"):
@@ -234,7 +268,7 @@ class Recognizer:
             if not keras_path.is_file():
                 raise ModelError(f"{keras_path} not found, and the fast runtime is unavailable")
             runner = KerasRunner(keras_path)
-        return cls(runner, metadata, path)
+        return cls(runner, metadata, path, strings)
 
     def probabilities(self, model_inputs: np.ndarray) -> np.ndarray:
         """(N, 28, 28[, 1]) float32 in [0, 1] -> (N, 10) probabilities."""
@@ -263,8 +297,9 @@ class Recognizer:
     def read_number(self, image) -> NumberReading:
         """One image of a row of digits -> NumberReading (.text, .digits with boxes, .confidence).
 
-        Touching, overlapping and broken digits are split where the classifier reads the pieces
-        best; separators and rule lines are skipped (see digitrec.numbers).
+        Separators and rule lines are skipped; the string model reads the line without cutting
+        it and the classifier checks each digit (or, without a string model, the line is split
+        where the classifier reads the pieces best; see digitrec.numbers).
         """
         return read_number(self, image)
 
@@ -343,12 +378,40 @@ def _prediction(probabilities: np.ndarray, model_input: np.ndarray) -> Predictio
 _LOADED: dict[tuple, Recognizer] = {}  # (path, backend, process id) -> the model loaded there
 
 
-def _in_this_process(path: str, backend: str) -> Recognizer:
+def _in_this_process(path: str, backend: str, strings=True) -> Recognizer:
     """The Recognizer for this model in this process, loaded on first use (see __reduce__)."""
-    key = (path, backend, os.getpid())
+    key = (path, backend, str(strings), os.getpid())
     if key not in _LOADED:
-        _LOADED[key] = Recognizer.load(path, backend=backend)
+        _LOADED[key] = Recognizer.load(path, backend=backend, strings=strings)
     return _LOADED[key]
+
+
+def _strings_path(strings) -> Path:
+    """Recognizer.strings -> the string model's path (True: DIGITREC_STRINGS_MODEL or the
+    shipped one)."""
+    if strings is True:
+        strings = os.environ.get("DIGITREC_STRINGS_MODEL") or DEFAULT_STRINGS
+    return Path(strings).expanduser()
+
+
+def _load_strings(strings, backend: str):
+    """The runner of the string model (True: the shipped one), or None with a warning when
+    its files are missing: numbers are then read by the segmenter alone."""
+    path = _strings_path(strings)
+    h5, lite = path.with_suffix(".h5"), path.with_suffix(".tflite")
+    if backend == "litert" and lite.is_file():
+        from digitrec.strings import StringRunner
+
+        try:
+            return StringRunner(lite)
+        except ImportError:
+            pass
+    if h5.is_file():
+        return KerasRunner(h5)
+    warnings.warn(
+        f"no string model at {path}: numbers are read by the segmenter alone", stacklevel=3
+    )
+    return None
 
 
 def _model_inputs(images: list, errors_as_values: bool) -> list:

@@ -1,16 +1,29 @@
 """Reading a whole number: a row of digits that may touch, overlap, break or carry separators.
 
 Splitting by connected components alone reads "10248" with the 1 touching the 0 as "6248".
-This module segments by recognition instead:
+Two readers are here, both after the same cleaning:
 
     clean        rules and separators dropped (digitrec.segment)
+
+The string reader (read_by_string, used when the string model is there): a CNN trained with
+CTC on synthetic numbers (digitrec.strings) reads the whole line without cutting it and says
+where each digit is; each digit's slice of the line is then read by the digit classifier too,
+and the digit is the argmax of the two models' mean probabilities. The classifier knows "no
+digit" (it was trained on scribbles), so a scribble stays unsure instead of a confident number.
+
+The segmenting reader (read_by_segments, the fallback without a string model):
+
     read alone   every stroke read by the classifier; the unsure ones, and any too wide for
                  one digit, cut where digitrec.segment.cut_columns allows
     choose       a path through the pieces, each step one digit made of 1-4 neighbouring
                  pieces, that maximises the classifier's joint confidence (dynamic programming),
                  with a prior against digits too wide, too thin or too low for the line
 
-Every candidate digit is fitted to MNIST's layout and all are classified in one batch.
+Why the string reader leads, measured on 1,200 numbers of MNIST training digits it never saw
+(55,000-59,999; canvas, scan, cheque, photo): exactly right 88.0% for the string model alone,
+87.1% with the classifier's check, 70.9% for the segmenter; letting the segmenter propose
+candidates that the string model rescores gained nothing (86.5% against 86.4%); and the
+segmenter's search costs 5.6 ms a number where the string model costs 1.0 ms.
 """
 
 from __future__ import annotations
@@ -150,7 +163,66 @@ def segment_number(image) -> Line | None:
 
 
 def read_number(recognizer, image) -> NumberReading:
-    """One image of a row of digits -> NumberReading, chosen by the classifier's confidence.
+    """One image of a row of digits -> NumberReading: read by the string model where the
+    recognizer has one, by the segmenter otherwise."""
+    line = segment_number(image)
+    if line is None or not line.strokes:
+        return NumberReading("", [], 0.0)
+    reader = recognizer.string_reader
+    if reader is None:
+        return read_by_segments(recognizer, line)
+    from digitrec.strings import read_line
+
+    return read_by_string(recognizer, line, read_line(reader, line))
+
+
+def read_by_string(recognizer, line: Line, string) -> NumberReading:
+    """The string model's reading of a Line (a strings.LineReading), checked digit by digit.
+
+    The model says at which output step it saw each digit, not where the digit ends: each
+    digit's slice of the line runs half-way to its neighbours' steps. The ink in each slice is
+    fitted to MNIST's layout and read by the classifier, all in one batch; each digit's
+    probabilities are the mean of the two models'.
+    """
+    from digitrec.inference import Prediction
+
+    if string is None or not string.text:
+        return NumberReading("", [], 0.0)
+    where = string.decoded.steps
+    bounds = [0.0]
+    bounds += [string.column((a + b) / 2) for a, b in zip(where, where[1:], strict=False)]
+    bounds.append(float(line.ink.shape[1]))
+    slices = []
+    for k in range(len(where)):
+        left, right = max(0, round(bounds[k])), max(0, round(bounds[k + 1]))
+        band = np.zeros_like(string.mask)
+        band[:, left:right] = string.mask[:, left:right]
+        if not band.any():  # a digit seen where no kept stroke is: take what ink is there
+            band[:, left : right + 1] = line.ink[:, left : right + 1] > 0.5
+        slices.append(band)
+    seen = [band.any() for band in slices]
+    inputs = [np.zeros((28, 28), np.float32)] * len(slices)
+    checked = np.full((len(slices), 10), 0.1)  # nothing to read: the classifier has no say
+    if any(seen):
+        fitted, read = _read(recognizer, line.ink, [b for b in slices if b.any()])
+        for k, model_input, p in zip(np.flatnonzero(seen), fitted, read, strict=True):
+            inputs[k], checked[k] = model_input, p
+    digits = []
+    for k, t in enumerate(where):
+        q = string.steps[t, :10].astype(np.float64)
+        p = (checked[k] + q / max(q.sum(), 1e-9)) / 2.0
+        digit = int(p.argmax())
+        if seen[k]:
+            x0, y0, x1, y1 = _extent(slices[k])
+        else:
+            x0, y0, x1, y1 = round(bounds[k]), 0, round(bounds[k + 1]), line.ink.shape[0]
+        box = line.to_input((x0, y0, x1 - x0, y1 - y0))
+        digits.append(Prediction(digit, float(p[digit]), p.tolist(), inputs[k], box))
+    return NumberReading.of(digits)
+
+
+def read_by_segments(recognizer, line: Line) -> NumberReading:
+    """A Line read by the segmenter, chosen by the classifier's confidence.
 
     First every stroke is read alone. Strokes the classifier is unsure of (and any too wide
     for one digit) are cut where their ink is thinnest; then the best path through all the
@@ -158,9 +230,6 @@ def read_number(recognizer, image) -> NumberReading:
     """
     from digitrec.inference import Prediction
 
-    line = segment_number(image)
-    if line is None or not line.strokes:
-        return NumberReading("", [], 0.0)
     height = line.height
     _, alone = _read(recognizer, line.ink, line.strokes)
     pieces, cost, known = [], [], {}
