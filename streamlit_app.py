@@ -511,7 +511,36 @@ def model_section(recognizer: Recognizer):
     show_picture(files["learning_curves"], epochs)
     st.subheader("Misread test digits")
     show_picture(files["misread"], "true → read, with the model's confidence")
+    number_reader_section(recognizer)
     corrections_section()
+
+
+def number_reader_section(recognizer: Recognizer):
+    """The string model's report card (train_strings.py's .json): how it reads whole lines."""
+    st.subheader("Number reader")
+    meta = recognizer.string_metadata
+    if not meta.get("test_exact"):
+        st.caption(
+            "No string model beside the digit model: numbers are split by the segmenter alone "
+            "(`python train_strings.py` trains one)."
+        )
+        return
+    st.caption(
+        f"Numbers are read by a second network, `{meta['model']}`, that reads a whole line at "
+        "once (CTC); the digit model then checks each digit it found. Lines of 1-12 MNIST "
+        "test digits written the way amounts are written, read exactly:"
+    )
+    with st.container(horizontal=True, gap="large"):
+        for kind, share in meta["test_exact"].items():
+            st.metric(kind, f"{share:.0%}", width="content")
+    training = meta.get("training", {})
+    minutes = (training.get("seconds", 0) + training.get("seconds_making_lines", 0)) / 60
+    st.caption(
+        f"Trained on {meta['data']['training_lines']:,} synthetic lines of MNIST training "
+        f"digits in {minutes:.0f} min ({training.get('epochs_run', '?')} epochs); its `.tflite` "
+        f"twin reads {meta['twin']['same_reading']} of {meta['twin']['lines']} test lines as "
+        "the `.h5` does."
+    )
 
 
 def corrections_section():

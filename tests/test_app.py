@@ -442,6 +442,18 @@ def test_history_keeps_the_answers_and_their_corrections(mnist):
     assert not at.tabs[1].get("expander")
 
 
+def test_model_tab_shows_the_number_readers_scores():
+    from digitrec import Recognizer
+
+    meta = Recognizer.load().string_metadata
+    at = run_app()
+    assert any(h.value == "Number reader" for h in at.tabs[2].subheader)
+    for kind, share in meta["test_exact"].items():
+        assert metric_value(at, kind) == f"{share:.0%}"
+    captions = " ".join(c.value for c in at.tabs[2].caption)
+    assert f"{meta['data']['training_lines']:,} synthetic lines" in captions
+
+
 def test_model_tab_offers_the_corrections_as_a_download():
     at = run_app()
     assert any(h.value == "Your corrections" for h in at.subheader)
