@@ -211,10 +211,11 @@ def _dollar(height: float, stroke: float) -> np.ndarray:
 
 
 def _mark(kind: str, height: float, stroke: float) -> np.ndarray:
-    """A separator drawn by hand: '.', ',', '-' or '=' as (h, w) float32 ink, baseline at the
-    bottom of a box `height` tall (so that it sits on the line with the digits)."""
-    w = int(max(3, {"-": 0.45, "=": 0.45}.get(kind, 0.15) * height + stroke))
-    box = np.zeros((int(height * 1.25), w), np.float32)
+    """A separator drawn by hand: '.', ',', '-', '=' or '/' as (h, w) float32 ink, baseline at
+    the bottom of a box `height` tall (so that it sits on the line with the digits; a '/', 1.4
+    heights long, runs from the box's top to well below the baseline)."""
+    w = int(max(3, {"-": 0.45, "=": 0.45, "/": 0.75}.get(kind, 0.15) * height + stroke))
+    box = np.zeros((int(height * (1.45 if kind == "/" else 1.25)), w), np.float32)
     t = max(1, int(round(stroke)))
     base = int(height) - t
     if kind == ".":
@@ -226,6 +227,8 @@ def _mark(kind: str, height: float, stroke: float) -> np.ndarray:
     elif kind == "=":
         for y in (0.45, 0.65):
             cv2.line(box, (t, int(height * y)), (w - t, int(height * y)), 1.0, t, cv2.LINE_AA)
+    elif kind == "/":
+        cv2.line(box, (t, int(height * 1.4)), (w - t, t), 1.0, t, cv2.LINE_AA)
     return box
 
 
@@ -241,13 +244,15 @@ def compose_number(
     (28, 28) uint8 digits -> (H, W) float32 ink. One writer's height and pen for the whole row,
     each digit a little higher or lower; a pair of neighbours touches or overlaps with
     probability `touching`, else a gap of up to `spacing` digit heights. With `marks`, a '$'
-    before the amount, thousands separators, an ending ('-', '=', ',-') and an underline appear
-    as they do on cheques.
+    before the amount, separators between groups of three ('.', ',', now and then '/'), an
+    ending ('-', '=', ',-') and an underline appear as they do on cheques.
     """
     height = rng.uniform(30, 70)
     stroke = max(1.5, height * rng.uniform(0.06, 0.13))
     n = len(digits)
-    separator = rng.choice([".", ","]) if marks and n > 3 and rng.random() < 0.5 else None
+    separator = None
+    if marks and n > 3 and rng.random() < 0.5:  # thousands: '.' or ','; now and then a '/'
+        separator = str(rng.choice([".", ",", "/"], p=[0.45, 0.45, 0.1]))
     pieces: list[tuple[np.ndarray, int, bool]] = []  # (ink, dy, is_digit)
     if marks and rng.random() < 0.15:  # a currency sign before the amount
         pieces.append((_dollar(height, stroke), -int(0.2 * height), False))
@@ -256,7 +261,8 @@ def compose_number(
         pieces.append((strokes(digit, h, stroke), int(rng.uniform(-0.06, 0.06) * height), True))
         left = n - 1 - k
         if separator and left and left % 3 == 0:
-            pieces.append((_mark(separator, height, stroke), 0, False))
+            rise = int(rng.uniform(0, 0.15) * height) if separator == "/" else 0
+            pieces.append((_mark(separator, height, stroke), -rise, False))
     if marks and rng.random() < 0.4:
         endings = ["-", "=", ",-", ".-"]
         for kind in endings[int(rng.integers(len(endings)))]:

@@ -63,6 +63,15 @@ def test_read_number_skips_thousands_separator_and_ending(reader, sample):
     assert reader.read_number(image).text == "1990"
 
 
+def test_read_number_skips_a_slash(reader, sample):
+    # "12/05" as in a date: the '/' runs from above the digits to below their baseline.
+    slash = np.zeros((96, 70), np.uint8)
+    mark = np.rint(synthetic._mark("/", 60, 6.0) * 255).astype(np.uint8)  # 87 rows
+    slash[2:88, 10 : 10 + mark.shape[1]] = mark[:86]
+    image = np.hstack([written(sample, [1, 2], gaps=[14]), slash, written(sample, [0, 5], [14])])
+    assert reader.read_number(image).text == "1205"
+
+
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_read_number_skips_a_dollar_sign(reader, sample, where):
     digits = written(sample, [6, 0], gaps=[20])  # 96 rows: top 10, digits 60 tall

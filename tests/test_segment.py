@@ -54,6 +54,45 @@ def test_drop_separators(mark, box, dropped):
     assert (not drop_separators(mask)[y0:y1, x0:x1].any()) == dropped
 
 
+def line_with(stroke_from, stroke_to, touching=False) -> np.ndarray:
+    """Two 50-row digits (blocks) either side of one straight stroke from (x, y) to (x, y)."""
+    mask = np.zeros((90, 200), np.uint8)
+    mask[20:70, 10:40] = 1
+    mask[20:70, 150:180] = 1
+    if touching:
+        mask[40:45, 40:60] = 1  # a tail from the first digit reaching the stroke
+    cv2.line(mask, stroke_from, stroke_to, 1, 5)
+    return mask.astype(bool)
+
+
+@pytest.mark.parametrize("touching", [False, True], ids=["apart", "touching"])
+def test_drop_separators_drops_a_slash_between_digits(touching):
+    mask = line_with((70, 85), (110, 5), touching)  # 80 rows tall, leaning right by 0.5
+    cleaned = drop_separators(mask)
+    assert not cleaned[5:86, 65:115].any() or cleaned[5:86, 65:115].sum() < 0.05 * mask.sum()
+    assert cleaned[20:70, 10:40].all() and cleaned[20:70, 150:180].all()
+
+
+@pytest.mark.parametrize(
+    "start, end, why",
+    [
+        ((75, 70), (95, 20), "leaning but only as tall as its neighbours (a 1)"),
+        ((90, 85), (90, 5), "tall but upright"),
+    ],
+    ids=["leaning-one", "upright"],
+)
+def test_drop_separators_keeps_strokes_that_are_no_slash(start, end, why):
+    mask = line_with(start, end)
+    assert drop_separators(mask).sum() == mask.sum(), why
+
+
+def test_drop_separators_keeps_a_slash_like_stroke_with_no_digit_after_it():
+    mask = np.zeros((90, 120), np.uint8)
+    mask[20:70, 10:40] = 1
+    cv2.line(mask, (70, 85), (110, 5), 1, 5)  # a 7's long stem, say: nothing to separate
+    assert drop_separators(mask.astype(bool)).sum() == mask.sum()
+
+
 def test_cut_columns_leaves_a_loop_whole_unless_asked():
     loop = np.zeros((60, 60), np.uint8)
     cv2.ellipse(loop, (30, 30), (18, 25), 0, 0, 360, 1, 5)  # a 0: two walls in every column
