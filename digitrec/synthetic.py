@@ -238,6 +238,7 @@ def compose_number(
     marks: bool = True,
     touching: float = 0.3,
     spacing: float = 0.4,
+    boxes: list | None = None,
 ) -> np.ndarray:
     """MNIST digits written as one number, the way amounts and codes are written on paper.
 
@@ -245,7 +246,8 @@ def compose_number(
     each digit a little higher or lower; a pair of neighbours touches or overlaps with
     probability `touching`, else a gap of up to `spacing` digit heights. With `marks`, a '$'
     before the amount, separators between groups of three ('.', ',', now and then '/'), an
-    ending ('-', '=', ',-') and an underline appear as they do on cheques.
+    ending ('-', '=', ',-') and an underline appear as they do on cheques. Given a list as
+    `boxes`, each digit's box (x, y, w, h) in the returned ink is appended to it.
     """
     height = rng.uniform(30, 70)
     stroke = max(1.5, height * rng.uniform(0.06, 0.13))
@@ -285,10 +287,12 @@ def compose_number(
         placed.append((ink, max(0, y), max(0, cursor)))
         cursor += w
     frame = np.zeros((rows, cursor + int(0.3 * height)), np.float32)
-    for ink, y, x in placed:
+    for (ink, y, x), (_, _, is_digit) in zip(placed, pieces, strict=True):
         h, w = ink.shape
         h = min(h, rows - y)
         np.maximum(frame[y : y + h, x : x + w], ink[:h], out=frame[y : y + h, x : x + w])
+        if is_digit and boxes is not None:
+            boxes.append((x, y, w, h))
     if marks and rng.random() < 0.3:  # an underline, sometimes touching the digits
         y = int(top + height * rng.uniform(1.0, 1.2))
         x0 = int(rng.uniform(0, 0.3) * height)
