@@ -29,7 +29,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up
 
 import numpy as np
 
-from digitrec import strings
+# Everything a training line is made with, imported before the worker processes fork: they
+# then all make lines with the same code, even if files change on disk during a long run.
+from digitrec import numbers, segment, strings, styles, synthetic  # noqa: F401 (see above)
 from digitrec.data import DataError, load_mnist
 
 # --- settings: each one overridable as --name value ---------------------------------------------
@@ -269,11 +271,8 @@ def _test_lines(x_test, y_test, kind: str, count: int, seed: int) -> list:
 
 
 def _written(digits, labels, kind, rng):
-    from digitrec import synthetic
-    from digitrec.numbers import segment_number
-
     ink = synthetic.compose_number(list(digits), rng)
-    line = segment_number(synthetic.render_number(ink, kind, rng))
+    line = numbers.segment_number(synthetic.render_number(ink, kind, rng))
     if line is None or not line.strokes:
         return None
     mask = np.logical_or.reduce(line.strokes)
