@@ -38,6 +38,11 @@ __all__ = ["ImageError", "fit_mnist", "ink_mask", "read_image", "to_ink", "to_mo
 MNIST_STROKE = 2.35
 STROKE_BAND = (1.4, 4.0)
 MIN_INK_SIDE = 0.04  # the ink's bounding box must span 4% of the image's longer side
+# Ink above this is taken for pen when the paper's pattern is measured. At 0.7, the middle of a
+# grey pen's stroke in a tight crop counted as paper and set the threshold above the stroke
+# itself: on 1,000 digits cut from amounts on cheque paper (MNIST training digits) 87.8% read
+# right, 90.4% at 0.5; whole cheque digits 98.3% and 98.1%, other kinds unchanged.
+STROKE_LEVEL = 0.5
 
 
 # --- segment -----------------------------------------------------------------------------------
@@ -90,15 +95,15 @@ def _texture_level(ink: np.ndarray) -> float:
     Printed patterns on cheques and forms (guilloche lines, mottling) survive background
     removal as a faint web. At Otsu's threshold that web joins the digit, fills its loops and
     can swallow it whole; a threshold just above the web's level leaves only the pen. Pixels
-    more than a few strokes away from any strong ink are the paper. Where a tenth of them or
-    more are lit, there is a web, and their 99th percentile is its level; elsewhere (clean
+    more than a few strokes away from any ink above STROKE_LEVEL are the paper. Where a tenth of
+    them or more are lit, there is a web, and their 99th percentile is its level; elsewhere (clean
     paper, canvases, a digit with a faint stroke) there is none. Capped, so pencil survives.
     """
     sample = ink[::2, ::2]  # every other pixel each way: a level, not a shape, is wanted
     lit = (sample > 0.1) & (sample < 0.7)
     if np.count_nonzero(lit) < 0.05 * lit.size:  # count_nonzero: 10x cheaper than .mean()
         return 0.0  # too little mid-level ink anywhere for a web (canvases, clean scans)
-    strong = (sample > 0.7).astype(np.uint8)
+    strong = (sample > STROKE_LEVEL).astype(np.uint8)
     if not strong.any():
         return 0.0
     side = max(3, min(sample.shape) // 12) | 1

@@ -54,13 +54,14 @@ def test_shipped_model_reads_the_sample_through_preprocessing(recognizer, sample
 
 @pytest.mark.parametrize("kind", list(synthetic.RENDERERS))
 def test_shipped_model_reads_rendered_input(recognizer, sample, kind):
-    # The full benchmark is benchmarks/robustness.py; this keeps 150 digits per kind honest.
+    # The full benchmark is benchmarks/robustness.py; this keeps 400 digits per kind honest
+    # (150 were too few: 3 digits moved the cheque kind from 96.7% to 94.7%).
     rng = np.random.default_rng(3)
     files = [
-        synthetic.encode(synthetic.RENDERERS[kind](x, rng), kind, rng) for x in sample.x_test[:150]
+        synthetic.encode(synthetic.RENDERERS[kind](x, rng), kind, rng) for x in sample.x_test[:400]
     ]
     digits = [p.digit for p in recognizer.predict_many(files)]
-    assert np.mean(np.array(digits) == sample.y_test[:150]) >= 0.95
+    assert np.mean(np.array(digits) == sample.y_test[:400]) >= 0.95
 
 
 def test_shipped_model_is_unsure_of_scribbles(recognizer):
