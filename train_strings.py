@@ -54,12 +54,11 @@ TRAINING_DIGITS = (
 
 
 def settings_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0], allow_abbrev=False)
     for name, value in list(globals().items()):
         if name.isupper() and isinstance(value, (int, float, str)):
-            parser.add_argument(
-                f"--{name.lower().replace('_', '-')}", type=type(value), default=value
-            )
+            flag = "--" + name.lower().replace("_", "-")
+            parser.add_argument(flag, type=type(value), default=value, help=f"default: {value!r}")
     return parser
 
 
