@@ -528,16 +528,20 @@ def number_reader_section(recognizer: Recognizer):
     st.caption(
         f"Numbers are read by a second network, `{meta['model']}`, that reads a whole line at "
         "once (CTC); the digit model then checks each digit it found. Lines of 1-12 MNIST "
-        "test digits written the way amounts are written, read exactly:"
+        "test digits written the way amounts are written, read exactly by the line reader "
+        "alone:"
     )
     with st.container(horizontal=True, gap="large"):
         for kind, share in meta["test_exact"].items():
             st.metric(kind, f"{share:.0%}", width="content")
     training = meta.get("training", {})
     minutes = (training.get("seconds", 0) + training.get("seconds_making_lines", 0)) / 60
+    start = meta.get("settings", {}).get("init")
     st.caption(
         f"Trained on {meta['data']['training_lines']:,} synthetic lines of MNIST training "
-        f"digits in {minutes:.0f} min ({training.get('epochs_run', '?')} epochs); its `.tflite` "
+        f"digits in {minutes:.0f} min ({training.get('epochs_run', '?')} epochs"
+        + (f", starting from the weights of `{start}`" if start else "")
+        + "); its `.tflite` "
         f"twin reads {meta['twin']['same_reading']} of {meta['twin']['lines']} test lines as "
         "the `.h5` does."
     )

@@ -185,14 +185,16 @@ def test_a_missing_string_model_warns_and_the_segmenter_reads_alone(tmp_path, sa
 
 
 def test_tflite_and_h5_string_models_read_alike(sample):
-    lite = Recognizer.load(backend="litert").string_reader
-    keras = Recognizer.load(backend="keras").string_reader
+    rec = Recognizer.load(backend="litert")
+    lite, keras = rec.string_reader, Recognizer.load(backend="keras").string_reader
+    # int8 weights (dynamic-range) move a step's probabilities by a few hundredths; float32 not
+    quantised = rec.string_metadata["twin"]["quantise"] != "none"
     for image, _ in numbers_of(sample, "photo", 8, seed=3):
         line = segment_number(image)
         a = strings.read_line(lite, line)
         b = strings.read_line(keras, line)
         assert a.text == b.text
-        assert np.abs(a.steps - b.steps).max() < 0.05
+        assert np.abs(a.steps - b.steps).max() < (0.1 if quantised else 0.01)
 
 
 # --- training -------------------------------------------------------------------------------------
