@@ -54,6 +54,27 @@ def test_drop_separators(mark, box, dropped):
     assert (not drop_separators(mask)[y0:y1, x0:x1].any()) == dropped
 
 
+@pytest.mark.parametrize(
+    "top, dropped",
+    [(36, False), (44, False), (56, True)],
+    ids=["flat-digit", "small-digit-low", "dash-low"],
+)
+def test_drop_separators_keeps_short_digits_that_are_not_thin(top, dropped):
+    mask = np.zeros((80, 240), np.uint8)
+    cv2.ellipse(mask, (30, 35), (14, 25), 0, 0, 360, 1, 4)  # two digits 50 tall, pen 4
+    cv2.line(mask, (70, 10), (70, 60), 1, 4)
+    if dropped:  # a dash: one pen width tall
+        cv2.line(mask, (110, top), (140, top), 1, 4)
+    else:  # a flat 2 about 20 tall: short, but five pen widths each way
+        points = np.array(
+            [[110, top], [130, top - 4], [138, top + 4], [112, top + 18], [142, top + 18]]
+        )
+        cv2.polylines(mask, [points], False, 1, 4)
+    cleaned = drop_separators(mask.astype(bool))
+    assert (not cleaned[:, 100:150].any()) == dropped
+    assert cleaned[:, :100].sum() == mask[:, :100].sum()
+
+
 def line_with(stroke_from, stroke_to, touching=False) -> np.ndarray:
     """Two 50-row digits (blocks) either side of one straight stroke from (x, y) to (x, y)."""
     mask = np.zeros((90, 200), np.uint8)
