@@ -337,8 +337,13 @@ def test_correct_a_drawn_digit_see_it_stored_and_export_it(browser, app_url):
         assert saved[0].image.startswith(b"\x89PNG") and saved[0].model_input is not None
 
         page.get_by_role("tab", name="The model").click()
+        # The tab's sections render one after the other: under load the button could be
+        # clicked while a later section was still being drawn, and the click got lost.
+        button = page.get_by_role("button", name="Download the corrections")
+        expect(page.get_by_text("Number reader")).to_be_visible(timeout=20_000)
+        expect(button).to_be_enabled(timeout=20_000)
         with page.expect_download() as download:
-            page.get_by_role("button", name="Download the corrections").click()
+            button.click()
         exported = from_zip(Path(download.value.path()).read_bytes())
         assert exported[-1].label == "1" and exported[-1].source == "draw"
         names = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())).namelist()
