@@ -184,6 +184,14 @@ def test_a_missing_string_model_warns_and_the_segmenter_reads_alone(tmp_path, sa
     assert rec.read_number(image).text.isdigit()
 
 
+def test_the_string_model_can_be_chosen_by_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITREC_STRINGS_MODEL", str(tmp_path / "elsewhere.h5"))
+    with pytest.warns(UserWarning, match="no string model at .*elsewhere"):
+        assert Recognizer.load().string_reader is None
+    monkeypatch.delenv("DIGITREC_STRINGS_MODEL")
+    assert Recognizer.load().string_reader is not None  # the shipped one
+
+
 def test_tflite_and_h5_string_models_read_alike(sample):
     rec = Recognizer.load(backend="litert")
     lite, keras = rec.string_reader, Recognizer.load(backend="keras").string_reader
