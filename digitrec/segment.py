@@ -130,7 +130,7 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
     kept = mask & ~np.isin(labels, drop) if drop else mask
     keep = np.ones(len(stats), bool)
     keep[np.array(drop, int) - 1] = False
-    slashes = _slashes(kept, stats[keep])
+    slashes = _slashes(kept, stats[keep]) if keep.any() else None
     return kept & ~slashes if slashes is not None else kept
 
 
