@@ -74,6 +74,7 @@ def line_input(ink: np.ndarray, mask: np.ndarray, height: float, stroke: float):
         elif radius < 0:
             thinned = cv2.erode(crop, disk)
             crop = thinned if thinned.max() > 0.5 else crop
+    scale = min(scale, (HEIGHT - 2) / crop.shape[0])  # a thickened crop is taller than `h`
     rows = max(1, round(crop.shape[0] * scale))
     cols = max(1, round(crop.shape[1] * scale))
     cols = min(cols, WIDTHS[-1] - 2 * MARGIN)

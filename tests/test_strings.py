@@ -94,6 +94,23 @@ def test_line_input_squeezes_a_very_long_line_into_the_widest_input():
     assert placed.width == strings.WIDTHS[-1] - 2 * strings.MARGIN
 
 
+def test_line_input_fits_a_line_whose_strokes_must_be_thickened():
+    # Ink taller than the line's digits and a hairline pen: thickening pads the crop, which once
+    # made it taller than the input (a crash on noisy pictures).
+    ink = np.zeros((340, 60), np.float32)
+    ink[20:320, 30] = 1.0
+    image, placed = strings.line_input(ink, ink > 0, height=100.0, stroke=0.2)
+    assert image.shape[0] == strings.HEIGHT and image.max() > 0.5
+
+
+def test_reading_noise_as_a_number_never_fails(recognizer):
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        h, w = rng.integers(5, 120), rng.integers(5, 400)
+        text = recognizer.read_number((rng.random((h, w)) * 255).astype(np.uint8)).text
+        assert text == "" or text.isdigit()
+
+
 def test_line_input_of_no_ink_is_none():
     ink = np.zeros((20, 20), np.float32)
     assert strings.line_input(ink, ink > 0.5, 10.0, 2.0) is None
