@@ -118,8 +118,10 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
         if above and below and np.count_nonzero(tall) > 2:
             drop.append(i + 1)
     widths = stats[:, cv2.CC_STAT_WIDTH]
-    thin = np.minimum(widths, heights) <= MARK_STROKES * stroke_width(mask)
-    for i in np.nonzero(~tall | (heights < 0.8 * height))[0]:
+    marks = np.nonzero(~tall | (heights < 0.8 * height))[0]
+    if len(marks):  # the pen's width only where there are marks to judge (a contour pass)
+        thin = np.minimum(widths, heights) <= MARK_STROKES * stroke_width(mask)
+    for i in marks:
         overlap = np.minimum(right[tall], right[i]) - np.maximum(left[tall], left[i])
         overlap[np.nonzero(tall)[0] == i] = 0  # not with itself
         beside = overlap.size == 0 or overlap.max() < 0.4 * widths[i]
