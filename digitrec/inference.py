@@ -101,12 +101,52 @@ def _quiet_stderr():
             os.close(saved)
 
 
-class LiteRunner:
-    """Runs a .tflite model with ai-edge-litert.
+class LiteInterpreters:
+    """The LiteRT interpreters of one .tflite file, one per input shape, made on first use.
 
-    Resizing an interpreter's input re-plans its memory (milliseconds, far more than the model
-    takes): so batches are padded to one of a few sizes and each size keeps its own
-    interpreter, made on first use. Each interpreter is guarded by one lock.
+    Resizing an interpreter's input re-plans its memory (milliseconds, far more than a small
+    model takes), so each shape keeps its own. Interpreters are not thread-safe (app sessions
+    are threads): one lock guards them all. A forked child makes its own on first use.
+    """
+
+    def __init__(self, path: Path, first_shape: tuple):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path = path
+        self.make = Interpreter
+        self.interpreters: dict[tuple, tuple] = {}  # shape -> (interpreter, input, output index)
+        self.lock = threading.Lock()
+        self.pid = os.getpid()
+        with self.lock:
+            self._interpreter(first_shape)  # fail here, at load time, if the file is broken
+
+    def _interpreter(self, shape: tuple):
+        if shape not in self.interpreters:
+            with _quiet_stderr():  # the runtime announces its CPU delegate on stderr
+                interpreter = self.make(model_path=str(self.path), num_threads=THREADS)
+                details = interpreter.get_input_details()[0]
+                if tuple(details["shape"]) != shape:
+                    interpreter.resize_tensor_input(details["index"], shape, strict=False)
+                interpreter.allocate_tensors()
+            output = interpreter.get_output_details()[0]["index"]
+            self.interpreters[shape] = (interpreter, details["index"], output)  # 20 us a look-up
+        return self.interpreters[shape]
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """One invocation on `batch` (float32, the model's input layout): its output, copied."""
+        if os.getpid() != self.pid:  # a forked child: the parent's interpreters and lock are not
+            self.pid, self.lock, self.interpreters = os.getpid(), threading.Lock(), {}  # its own
+        with self.lock:
+            interpreter, source, result = self._interpreter(batch.shape)
+            interpreter.set_tensor(source, batch)
+            interpreter.invoke()
+            return interpreter.get_tensor(result).copy()
+
+
+class LiteRunner(LiteInterpreters):
+    """Runs the digit model's .tflite twin with ai-edge-litert.
+
+    Batches are padded to one of a few sizes, so that a few interpreters serve every batch.
     """
 
     name = "litert"
@@ -114,27 +154,7 @@ class LiteRunner:
     MAX_BATCH = 256
 
     def __init__(self, path: Path):
-        from ai_edge_litert.interpreter import Interpreter
-
-        self.path = path
-        self.make = Interpreter
-        self.interpreters: dict[int, tuple] = {}  # size -> (interpreter, input, output index)
-        self.lock = threading.Lock()  # interpreters are not thread-safe; sessions are threads
-        self.pid = os.getpid()
-        with self.lock:
-            self._interpreter(1)  # fail here, at load time, if the file is broken
-
-    def _interpreter(self, size: int):
-        if size not in self.interpreters:
-            with _quiet_stderr():  # the runtime announces its CPU delegate on stderr
-                interpreter = self.make(model_path=str(self.path), num_threads=THREADS)
-                index = interpreter.get_input_details()[0]["index"]
-                if size != 1:
-                    interpreter.resize_tensor_input(index, (size, *contract.INPUT_SHAPE))
-                interpreter.allocate_tensors()
-            output = interpreter.get_output_details()[0]["index"]
-            self.interpreters[size] = (interpreter, index, output)  # look-ups cost 20 us a call
-        return self.interpreters[size]
+        super().__init__(path, (1, *contract.INPUT_SHAPE))
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         """(N, 28, 28, 1) float32 -> (N, 10) float32, at most MAX_BATCH images per call."""
@@ -149,13 +169,7 @@ class LiteRunner:
             size = -(-n // 4) * 4
         if size != n:
             batch = np.concatenate([batch, np.zeros((size - n, *batch.shape[1:]), batch.dtype)])
-        if os.getpid() != self.pid:  # a forked child: the parent's interpreters and lock are not
-            self.pid, self.lock, self.interpreters = os.getpid(), threading.Lock(), {}  # its own
-        with self.lock:
-            interpreter, source, result = self._interpreter(size)
-            interpreter.set_tensor(source, batch)
-            interpreter.invoke()
-            return interpreter.get_tensor(result)[:n].copy()
+        return self.run(batch)[:n]
 
 
 class KerasRunner:

@@ -19,8 +19,6 @@ to (N, W / 4, 11) probabilities: classes 0-9 are the digits, BLANK is "no new di
 
 from __future__ import annotations
 
-import os
-import threading
 from dataclasses import dataclass
 
 import cv2
@@ -225,46 +223,17 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
 
 
 class StringRunner:
-    """Runs the string model's .tflite twin: one interpreter per input width, made on first
-    use (resizing an interpreter re-plans its memory), each guarded by a lock."""
+    """Runs the string model's .tflite twin: one interpreter per input width (see
+    digitrec.inference.LiteInterpreters)."""
 
     def __init__(self, path):
-        from ai_edge_litert.interpreter import Interpreter
+        from digitrec.inference import LiteInterpreters
 
-        from digitrec.inference import THREADS, _quiet_stderr
-
-        self.path, self.make, self.threads, self.quiet = (
-            str(path),
-            Interpreter,
-            THREADS,
-            _quiet_stderr,
-        )
-        self.interpreters: dict[int, tuple] = {}
-        self.lock = threading.Lock()
-        self.pid = os.getpid()
-        with self.lock:
-            self._interpreter(WIDTHS[0])  # fail at load time if the file is broken
-
-    def _interpreter(self, width: int):
-        if width not in self.interpreters:
-            with self.quiet():
-                interpreter = self.make(model_path=self.path, num_threads=self.threads)
-                index = interpreter.get_input_details()[0]["index"]
-                interpreter.resize_tensor_input(index, (1, HEIGHT, width, 1), strict=False)
-                interpreter.allocate_tensors()
-            output = interpreter.get_output_details()[0]["index"]
-            self.interpreters[width] = (interpreter, index, output)
-        return self.interpreters[width]
+        self.interpreters = LiteInterpreters(path, (1, HEIGHT, WIDTHS[0], 1))
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         """(1, HEIGHT, W, 1) float32 -> (1, W / STEP, CLASSES) probabilities."""
-        if os.getpid() != self.pid:  # a forked child gets interpreters of its own
-            self.pid, self.lock, self.interpreters = os.getpid(), threading.Lock(), {}
-        with self.lock:
-            interpreter, source, result = self._interpreter(batch.shape[2])
-            interpreter.set_tensor(source, np.ascontiguousarray(batch, np.float32))
-            interpreter.invoke()
-            return interpreter.get_tensor(result).copy()
+        return self.interpreters.run(np.ascontiguousarray(batch, np.float32))
 
 
 @dataclass
