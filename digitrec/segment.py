@@ -92,10 +92,10 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
     A thin mark (MARK_STROKES) lower than SEPARATOR_HEIGHT of the line that does not lie over or
     under a digit's strokes is a separator (a dash, '='); so is a thin mark that starts in the
     bottom half of the line (a dot, a comma reaching below the baseline). A flat or small digit
-    is as short, but not thin. The bar of a 5 or a 7 and the top of a broken
-    4 start high and lie over their digit: they stay. A currency sign before or after the
-    amount ('$' with its bar) reaches both above the line's top and below its baseline, as no
-    digit of the line does. A '/' (in a date, in "60/100") is a straight stroke that leans and
+    is as short, but not thin. The bar of a 5 or a 7 and the top of a broken 4 start high and
+    lie over their digit: they stay. A currency sign before or after the amount ('$' with its
+    bar) reaches both above the line's top and below its baseline, as no digit of the line
+    does. A '/' (in a date, in "60/100") is a straight stroke that leans and
     is taller than the line's digits; a leaning 1 is as tall as its neighbours.
     """
     count, labels, stats = components(mask.view(np.uint8))
@@ -147,12 +147,15 @@ def _slashes(mask: np.ndarray, stats: np.ndarray) -> np.ndarray | None:
     heights = stats[:, cv2.CC_STAT_HEIGHT]
     big = heights >= 0.5 * heights.max()  # digits, '/'s; not dots, commas or dashes
     typical = float(np.median(heights[big]))
-    middle = stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] / 2
-    found = np.zeros(mask.shape, np.uint8)
     rise = int(SLASH_HEIGHT * typical)
-    digits = big & (heights < rise)
-    for (x, y, w, h), at in zip(stats[:, :4], middle, strict=True):
-        if h < rise or not (digits & (middle < at)).any() or not (digits & (middle > at)).any():
+    towering = heights >= rise
+    if not towering.any():  # most lines: nothing to look for
+        return None
+    middle = stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] / 2
+    digits = big & ~towering
+    found = np.zeros(mask.shape, np.uint8)
+    for (x, y, w, h), at in zip(stats[towering, :4], middle[towering], strict=True):
+        if not (digits & (middle < at)).any() or not (digits & (middle > at)).any():
             continue
         crop = np.ascontiguousarray(mask[y : y + h, x : x + w]).view(np.uint8)
         for lean in np.arange(SLASH_SLANT, 1.01, 0.1):
