@@ -270,12 +270,9 @@ def _test_lines(x_test, y_test, kind: str, count: int, seed: int) -> list:
 
 
 def _written(digits, labels, kind, rng):
-    ink = synthetic.compose_number(list(digits), rng)
-    line = numbers.segment_number(synthetic.render_number(ink, kind, rng))
-    if line is None or not line.strokes:
+    image = strings.written_line(synthetic.compose_number(list(digits), rng), kind, rng)
+    if image is None:
         return None
-    mask = np.logical_or.reduce(line.strokes)
-    image, _ = strings.line_input(line.ink, mask, line.height, line.stroke)
     return np.rint(image * 255).astype(np.uint8), "".join(map(str, labels))
 
 

@@ -194,7 +194,6 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
     and separators dropped) and put into the model's input. -> ((HEIGHT, W), "digits") or None
     when preprocessing finds no ink."""
     from digitrec import styles, synthetic
-    from digitrec.numbers import segment_number
 
     written = []
     for digit, label in zip(digits, labels, strict=True):
@@ -213,13 +212,22 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
         spacing=1.5 if rng.random() < 0.3 else 0.4,
     )
     kind = KINDS[int(rng.choice(4, p=[0.25, 0.25, 0.3, 0.2]))]
+    image = written_line(ink, kind, rng)
+    return None if image is None else (image, "".join(str(int(d)) for d in labels))
+
+
+def written_line(ink: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray | None:
+    """A composed number's ink (digitrec.synthetic.compose_number) written as `kind`, cleaned
+    by digitrec.numbers' own preprocessing and put into the model's input: (HEIGHT, W) float32,
+    or None when preprocessing finds no ink."""
+    from digitrec import synthetic
+    from digitrec.numbers import segment_number
+
     line = segment_number(synthetic.render_number(ink, kind, rng))
     if line is None or not line.strokes:
         return None
     placed = line_input(line.ink, np.logical_or.reduce(line.strokes), line.height, line.stroke)
-    if placed is None:
-        return None
-    return placed[0], "".join(str(int(d)) for d in labels)
+    return None if placed is None else placed[0]
 
 
 class StringRunner:
