@@ -63,28 +63,30 @@ def main(argv=None) -> int:
 
 
 def stage_times(canvases, repeats: int) -> dict[str, float]:
-    """p50 of each step that Recognizer.predict takes on a canvas, in order."""
+    """p50 of each step that Recognizer.predict takes on a canvas, in order, and of the general
+    path (the whole image worked, as for a photo) that a canvas skips."""
     from digitrec import preprocess
-    from digitrec.decode import to_array
-    from digitrec.ink import to_ink
+    from digitrec.decode import MIN_WORK_SIDE, to_array
+    from digitrec.ink import flat_drawing
 
-    steps = {
-        "decode (to_array)": lambda c: to_array(c),
-        "ink (to_ink)": to_ink,
-        "mask (ink_mask)": preprocess.ink_mask,
-        "edge fragments": preprocess.drop_edge_fragments,
-        "fit to MNIST": None,
+    drawings = [flat_drawing(c) for c in canvases]
+    masks = [preprocess.ink_mask(*d) for d in drawings]
+
+    def general(canvas):
+        ink, mask, _ = preprocess.ink_and_mask(canvas, min_side=MIN_WORK_SIDE)
+        return preprocess.fit_mnist(ink, preprocess.drop_edge_fragments(mask))
+
+    return {
+        "decode (to_array)": p50_ms(to_array, canvases, repeats),
+        "ink of the drawing": p50_ms(flat_drawing, canvases, repeats),
+        "mask (ink_mask)": p50_ms(lambda d: preprocess.ink_mask(*d), drawings, repeats),
+        "fit to MNIST": p50_ms(
+            lambda pair: preprocess.fit_mnist(pair[0][0], pair[1]),
+            list(zip(drawings, masks, strict=True)),
+            repeats,
+        ),
+        "(whole canvas worked)": p50_ms(general, canvases, repeats),
     }
-    values, times = list(canvases), {}
-    for name, step in steps.items():
-        if step is None:  # fit_mnist takes the ink and the mask
-            inks = [to_ink(c) for c in canvases]
-            pairs = list(zip(inks, values, strict=True))
-            times[name] = p50_ms(lambda pair: preprocess.fit_mnist(*pair), pairs, repeats)
-            continue
-        times[name] = p50_ms(step, values, repeats)
-        values = [step(v) for v in values]
-    return times
 
 
 if __name__ == "__main__":

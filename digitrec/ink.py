@@ -10,9 +10,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from digitrec.decode import WORK_SIDE, ImageError, as_uint8
+from digitrec.decode import MIN_WORK_SIDE, WORK_SIDE, ImageError, as_uint8
 
 MIN_CONTRAST = 0.18  # ink that differs from the background by less than this is no ink
+FLAT_MARGIN = 8  # background pixels kept around a drawing on a flat background
 
 
 def to_ink(image: np.ndarray, min_side: int = 0) -> np.ndarray:
@@ -34,23 +35,66 @@ def to_ink(image: np.ndarray, min_side: int = 0) -> np.ndarray:
         raise ImageError(f"the image is empty (shape {image.shape})")
     image = _to_work_size(as_uint8(image), WORK_SIDE, min_side)
 
-    gray = _gray(image)
-    alpha = None
-    if image.ndim == 3 and image.shape[2] in (2, 4) and image[:, :, -1].min() < 250:
-        alpha = image[:, :, -1].astype(np.float32) * np.float32(1 / 255)
-    if alpha is not None:
-        # Transparent pixels carry no colour worth reading: the canvas' default background is
-        # transparent black, so a black stroke has RGB 0 everywhere and lives only in alpha.
-        # Lay the image on a backdrop that contrasts with whatever is opaque in it.
-        opaque = alpha > 0.5
-        if not opaque.any():
-            return np.zeros(gray.shape, np.float32)
-        backdrop = np.float32(1.0 if np.median(gray[opaque]) < 0.5 else 0.0)
-        gray = gray * alpha + backdrop * (1.0 - alpha)
-
+    gray = _flattened(image)
+    if gray is None:  # nothing opaque at all
+        return np.zeros(image.shape[:2], np.float32)
     ink = np.float32(1.0) - gray if _dark_on_light(gray) else gray
-    ink = _even_out_background(ink)
-    # The strongest ink, read after a light blur so that a single noisy pixel cannot set it.
+    return _scaled(_even_out_background(ink))
+
+
+def flat_drawing(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """A drawing on a perfectly flat background -> (its ink map cut to the drawing, the image's
+    (height, width)); None for any other picture, which takes `to_ink`'s general path.
+
+    A canvas (the app's, or any web page's, sent as RGBA) has one exact background value
+    everywhere: there is no polarity to guess (ink is whatever departs from the background), no
+    light to even out and no paper pattern, and the drawing is usually a fraction of the canvas.
+    So the ink is worked on the drawing's box plus a margin only, at the input's resolution
+    (as the general path works a canvas of 112-448 pixels). On the app's 280x280 canvases the
+    whole preprocessing takes 0.33 ms instead of 0.85 (benchmarks/predict_ratio.py --stages),
+    and on 10,000 canvases of digits the model never trained on it gives the very same inputs.
+    Anything touching the border (a frame, a page edge, noise) goes the general way.
+    """
+    if (
+        image.dtype != np.uint8
+        or image.ndim != 3
+        or image.shape[2] != 4
+        or not MIN_WORK_SIDE <= max(image.shape[:2]) <= WORK_SIDE
+    ):
+        return None
+    pixels = np.ascontiguousarray(image).view(np.uint32)[:, :, 0]  # one RGBA pixel per value
+    x, y, w, h = cv2.boundingRect((pixels != pixels[0, 0]).view(np.uint8))
+    height, width = pixels.shape
+    if w == 0 or x == 0 or y == 0 or x + w == width or y + h == height:
+        return None  # blank, or something at the border: the general path judges it
+    pad = min(FLAT_MARGIN, x, y, width - x - w, height - y - h)
+    crop = image[y - pad : y + h + pad, x - pad : x + w + pad]  # crop[0, 0] is background
+    gray = _flattened(crop)  # the crop holds every pixel that is not the background
+    if gray is None:
+        return np.zeros(crop.shape[:2], np.float32), (height, width)
+    return _scaled(np.abs(gray - gray[0, 0])), (height, width)
+
+
+def _flattened(image: np.ndarray) -> np.ndarray | None:
+    """(H, W[, C]) uint8 -> (H, W) float32 gray in [0, 1], transparency laid on a backdrop;
+    None when no pixel is opaque."""
+    gray = _gray(image)
+    if image.ndim == 2 or image.shape[2] not in (2, 4) or image[:, :, -1].min() >= 250:
+        return gray
+    # Transparent pixels carry no colour worth reading: the canvas' default background is
+    # transparent black, so a black stroke has RGB 0 everywhere and lives only in alpha.
+    # Lay the image on a backdrop that contrasts with whatever is opaque in it.
+    alpha = image[:, :, -1].astype(np.float32) * np.float32(1 / 255)
+    opaque = alpha > 0.5
+    if not opaque.any():
+        return None
+    backdrop = np.float32(1.0 if np.median(gray[opaque]) < 0.5 else 0.0)
+    return gray * alpha + backdrop * (1.0 - alpha)
+
+
+def _scaled(ink: np.ndarray) -> np.ndarray:
+    """Ink scaled so that its strongest stroke is 1.0; all zero when it is too faint to be ink.
+    The strongest ink is read after a light blur so that a single noisy pixel cannot set it."""
     top = float(cv2.GaussianBlur(ink, (3, 3), 0).max())
     if top < MIN_CONTRAST:
         return np.zeros(ink.shape, np.float32)

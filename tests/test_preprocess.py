@@ -8,9 +8,13 @@ import pytest
 from conftest import draw_digit_on_canvas, png_bytes, similarity
 
 from digitrec import synthetic
+from digitrec.decode import MIN_WORK_SIDE
+from digitrec.ink import flat_drawing
 from digitrec.preprocess import (
     ImageError,
     drop_edge_fragments,
+    fit_mnist,
+    ink_and_mask,
     split_digits,
     stroke_width,
     to_model_input,
@@ -229,3 +233,76 @@ def test_to_model_input_refits_28x28_digits_not_laid_out_as_mnist(sample, change
     out = to_model_input(digit)
     check_mnist_layout(out)
     assert not np.allclose(out, digit / 255, atol=1e-3)
+
+
+def general_path(image: np.ndarray) -> np.ndarray | None:
+    """to_model_input without the flat-canvas shortcut: the whole image worked."""
+    ink, mask, _ = ink_and_mask(image, min_side=MIN_WORK_SIDE)
+    mask = drop_edge_fragments(mask)
+    return fit_mnist(ink, mask) if mask.any() else None
+
+
+@pytest.mark.parametrize("kind", ["canvas", "canvas_transparent"])
+def test_flat_canvas_shortcut_gives_what_the_whole_image_gives(kind, sample):
+    # The shortcut works the drawing's box only; the answer must not change for it.
+    rng = np.random.default_rng(5)
+    for digit in sample.x_test[:30]:
+        canvas = getattr(synthetic, kind)(digit, rng)
+        assert flat_drawing(canvas) is not None
+        np.testing.assert_allclose(to_model_input(canvas), general_path(canvas), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kind", ["rgba-opaque-canvas", "rgba-transparent-black-ink", "rgba-transparent-white-ink"]
+)
+def test_flat_canvas_shortcut_on_each_canvas_kind(kind, seven):
+    image = as_kind(kind, seven[0])
+    ink, whole = flat_drawing(image)
+    assert whole == (280, 280) and ink.shape[0] < 200 and ink.max() == 1.0
+    # This digit is enlarged with soft edges: Otsu's threshold, taken over the box rather than
+    # the whole canvas, moves a little, and with it a few edge pixels.
+    assert similarity(to_model_input(image), general_path(image)) > 0.99
+
+
+def test_flat_canvas_shortcut_leaves_other_pictures_to_the_general_path(seven):
+    canvas = as_kind("rgba-opaque-canvas", seven[0])
+    at_border = canvas.copy()
+    at_border[100:110, :5] = 255  # a stroke off the canvas' edge: frames and edges are judged
+    noisy = canvas.copy()
+    noisy[0, 1] = 1  # the background is not one value
+    for image in (
+        at_border,
+        noisy,
+        canvas[:, :, 0],  # gray, RGB: other kinds of picture
+        canvas[:, :, :3],
+        canvas[:100, :100],  # smaller than the working size: enlarged first
+        np.zeros((280, 280, 4), np.uint8),  # blank
+    ):
+        assert flat_drawing(image) is None
+    assert to_model_input(at_border) is not None
+
+
+def test_flat_canvas_shortcut_keeps_the_whole_canvas_size_rules(seven):
+    dot = np.dstack([np.zeros((280, 280), np.uint8)] * 3 + [np.full((280, 280), 255, np.uint8)])
+    cv2.circle(dot, (100, 100), 3, (255, 255, 255, 255), -1)
+    assert flat_drawing(dot) is not None
+    assert to_model_input(dot) is None  # a dot is no digit, however large in its own box
+    # A loop filling its box with a speck beside it: kept as the digit, not taken for a frame.
+    zero = np.dstack([np.zeros((280, 280), np.uint8)] * 3 + [np.full((280, 280), 255, np.uint8)])
+    cv2.ellipse(zero, (140, 140), (50, 80), 0, 0, 360, (255, 255, 255, 255), 12, cv2.LINE_AA)
+    cv2.circle(zero, (140, 140), 2, (255, 255, 255, 255), -1)
+    image = to_model_input(zero)
+    check_mnist_layout(image)
+    assert similarity(image, general_path(zero)) > 0.99
+
+
+def test_fit_mnist_thickens_a_digit_at_the_image_edge_fully():
+    # A hairline 1 along the left edge is thickened as much as one in the middle: the
+    # thickening has room outside the image (it used to be cut off at the edge).
+    middle = np.zeros((200, 200), np.float32)
+    middle[20:180, 99:101] = 1.0
+    edge = np.zeros((200, 200), np.float32)
+    edge[20:180, 0:2] = 1.0
+    a, b = fit_mnist(middle, middle > 0.5), fit_mnist(edge, edge > 0.5)
+    assert stroke_width(a > 0.5) == pytest.approx(stroke_width(b > 0.5), rel=0.05)
+    assert stroke_width(b > 0.5) >= 1.6  # MNIST's width, not a hairline
