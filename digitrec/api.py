@@ -168,7 +168,7 @@ class DigitResult(BaseModel):
     confidence: float = Field(description="the probability of `prediction`; 0 when there is none")
     probabilities: list[float] = Field(description="one probability per digit 0-9")
     unsure: bool = Field(description="a digit was found but the model is not sure of it")
-    runner_up: int | None = Field(description="the second most likely digit")
+    runner_up: int | None = Field(description="the most likely digit other than the prediction")
     box: list[int] | None = Field(None, description="x, y, width, height in the input (numbers)")
     explanation: ExplanationResult | None = Field(None, description="with ?explain=true")
 

@@ -60,8 +60,10 @@ class Prediction:
 
     @property
     def runner_up(self) -> int:
-        """The second most likely digit."""
-        return int(np.argsort(self.probabilities)[-2])
+        """The most likely digit other than `digit` (a number's digit is chosen with the string
+        model's help, so it is not always the most probable here)."""
+        order = np.argsort(self.probabilities)[::-1]
+        return int(order[1] if order[0] == self.digit else order[0])
 
     @property
     def unsure(self) -> bool:

@@ -8,7 +8,8 @@ Two readers are here, both after the same cleaning:
 The string reader (read_by_string, used when the string model is there): a CNN trained with
 CTC on synthetic numbers (digitrec.strings) reads the whole line without cutting it and says
 where each digit is; each digit's slice of the line is then read by the digit classifier too,
-and the digit is the argmax of the two models' mean probabilities. The classifier knows "no
+and the digit is chosen by both models' probabilities, the string model's weighing more
+(STRING_WEIGHT). The probabilities reported are the two models' mean: the classifier knows "no
 digit" (it was trained on scribbles), so a scribble stays unsure instead of a confident number.
 
 The segmenting reader (read_by_segments, the fallback without a string model):
@@ -52,6 +53,13 @@ MAX_ATOMS = 4  # a digit is at most this many neighbouring atoms (a 5 in three s
 SPLIT = 0.5  # strokes wider than this many line heights may hold more than one digit
 SURE = 0.9  # a stroke read alone this confidently is cut only at a pinch (unless too wide)
 MAX_GAP = 0.12  # atoms further apart than this many line heights are never one digit
+# Where the string model and the classifier disagree on a digit, the string model (which sees
+# the neighbours) is more often right: choosing by 0.6 of its probabilities and 0.4 of the
+# classifier's read 1,118 of 1,200 and 1,855 of 2,000 numbers of MNIST training digits exactly,
+# against 1,105 and 1,825 by the plain mean (0.7: 1,120 and 1,851). The probabilities and the
+# confidence reported stay the plain mean, so that a scribble the classifier calls no digit is
+# still unsure (the 0.6 mix made 102 of 300 scribbles sure numbers, against 17).
+STRING_WEIGHT = 0.6
 
 
 @dataclass
@@ -181,8 +189,9 @@ def read_by_string(recognizer, line: Line, string) -> NumberReading:
 
     The model says at which output step it saw each digit, not where the digit ends: each
     digit's slice of the line runs half-way to its neighbours' steps. The ink in each slice is
-    fitted to MNIST's layout and read by the classifier, all in one batch; each digit's
-    probabilities are the mean of the two models'.
+    fitted to MNIST's layout and read by the classifier, all in one batch; each digit is
+    chosen by STRING_WEIGHT of the string model's probabilities and the rest of the
+    classifier's, and its probabilities are the mean of the two models'.
     """
     from digitrec.inference import Prediction
 
@@ -210,8 +219,9 @@ def read_by_string(recognizer, line: Line, string) -> NumberReading:
     digits = []
     for k, t in enumerate(where):
         q = string.steps[t, :10].astype(np.float64)
-        p = (checked[k] + q / max(q.sum(), 1e-9)) / 2.0
-        digit = int(p.argmax())
+        q /= max(q.sum(), 1e-9)
+        p = (checked[k] + q) / 2.0  # both models' say: a scribble stays unsure
+        digit = int(np.argmax((1 - STRING_WEIGHT) * checked[k] + STRING_WEIGHT * q))
         if seen[k]:
             x0, y0, x1, y1 = _extent(slices[k])
         else:

@@ -31,6 +31,15 @@ def test_predict_returns_the_documented_fields(recognizer, canvas_seven):
     assert p.runner_up != 7
 
 
+def test_runner_up_is_never_the_answer_itself():
+    from digitrec.inference import Prediction
+
+    probabilities = [0.0, 0.0, 0.0, 0.3, 0.0, 0.45, 0.0, 0.25, 0.0, 0.0]
+    assert Prediction(5, 0.45, probabilities, np.zeros((28, 28))).runner_up == 3
+    # A number's digit chosen with the string model's help may not be the most probable here.
+    assert Prediction(3, 0.3, probabilities, np.zeros((28, 28))).runner_up == 5
+
+
 @pytest.mark.parametrize("form", ["rgba", "gray", "rgb", "path", "bytes"])
 def test_predict_accepts_every_form(recognizer, canvas_seven, tmp_path, form):
     gray = canvas_seven[:, :, 0]
