@@ -306,3 +306,19 @@ def test_fit_mnist_thickens_a_digit_at_the_image_edge_fully():
     a, b = fit_mnist(middle, middle > 0.5), fit_mnist(edge, edge > 0.5)
     assert stroke_width(a > 0.5) == pytest.approx(stroke_width(b > 0.5), rel=0.05)
     assert stroke_width(b > 0.5) >= 1.6  # MNIST's width, not a hairline
+
+
+def test_digits_on_a_web_as_bright_as_the_pen_are_found():
+    # A printed mesh nearly as dark as the pen, across the whole cheque: it leaves no paper
+    # away from "strokes" at the usual level; the digits must not go with it.
+    paper = np.full((160, 240), 210, np.uint8)
+    for k in range(0, 260, 9):  # a wavy mesh, as on security paper
+        xs = np.arange(240)
+        ys = (k + 4 * np.sin(xs / 11.0)).astype(np.int32)
+        cv2.polylines(paper, [np.stack([xs, ys], 1)], False, 80, 1, cv2.LINE_AA)
+        cv2.line(paper, (k, 0), (k - 20, 160), 80, 1, cv2.LINE_AA)
+    cv2.ellipse(paper, (80, 80), (25, 45), 0, 0, 360, 20, 7, cv2.LINE_AA)  # a 0
+    cv2.line(paper, (160, 35), (160, 125), 20, 7, cv2.LINE_AA)  # a 1
+    ink, mask, _ = ink_and_mask(paper)
+    assert mask[80, 55] and mask[80, 160]  # both digits' strokes...
+    assert not mask[80, 80] and mask.mean() < 0.2  # ...and not the web, nor the loop filled
