@@ -115,15 +115,18 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
     right = left + stats[:, cv2.CC_STAT_WIDTH]
     drop = []
     bottoms = tops + heights
-    line_bottom = float(np.median(bottoms[tall]))
-    ends = {int(np.argmin(left)), int(np.argmax(right))}
-    for i in ends:
-        above = tops[i] <= line_top - CURRENCY_REACH * height
-        below = bottoms[i] >= line_bottom + CURRENCY_REACH * height
-        if above and below and np.count_nonzero(tall) > 2:
+    for i in {int(np.argmin(left)), int(np.argmax(right))}:  # the line's two ends
+        others = tall.copy()
+        others[i] = False  # the line of the digits, not of this mark ("$7" has only one)
+        if not others.any():
+            continue
+        top, bottom = float(np.median(tops[others])), float(np.median(bottoms[others]))
+        above = tops[i] <= top - CURRENCY_REACH * height
+        below = bottoms[i] >= bottom + CURRENCY_REACH * height
+        if above and below:
             x, y, w, h = stats[i, :4]
             piece = labels[y : y + h, x : x + w] == i + 1
-            if _bar_ends(piece, int(line_top) - y, int(line_bottom) - y, stroke_width(mask)):
+            if _bar_ends(piece, int(top) - y, int(bottom) - y, stroke_width(mask)):
                 drop.append(i + 1)
     widths = stats[:, cv2.CC_STAT_WIDTH]
     marks = np.nonzero(~tall | (heights < 0.8 * height))[0]

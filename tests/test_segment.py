@@ -105,10 +105,10 @@ def test_drop_separators_keeps_a_tall_round_digit_between_others_whole():
     assert drop_separators(mask).sum() == mask.sum()
 
 
-def dollar_line(first: str) -> np.ndarray:
-    """A '$' or a tall 9 before three digits 50 rows tall (pen 5)."""
+def dollar_line(first: str, digits: int = 3) -> np.ndarray:
+    """A '$' or a tall 9 before `digits` digits 50 rows tall (pen 5)."""
     mask = np.zeros((110, 260), np.uint8)
-    for x in (110, 160, 210):
+    for x in (110, 160, 210)[:digits]:
         cv2.line(mask, (x, 30), (x, 80), 1, 5)
         cv2.line(mask, (x, 30), (x + 25, 30), 1, 5)  # 7s, say
     if first == "dollar":  # an S between the lines, its bar 15 rows beyond each
@@ -121,9 +121,12 @@ def dollar_line(first: str) -> np.ndarray:
     return mask.astype(bool)
 
 
-@pytest.mark.parametrize("first, dropped", [("dollar", True), ("tall-nine", False)])
-def test_drop_separators_drops_a_dollar_but_not_a_tall_first_digit(first, dropped):
-    mask = dollar_line(first)
+@pytest.mark.parametrize(
+    "first, digits, dropped",
+    [("dollar", 3, True), ("dollar", 1, True), ("tall-nine", 3, False), ("tall-nine", 1, False)],
+)
+def test_drop_separators_drops_a_dollar_but_not_a_tall_first_digit(first, digits, dropped):
+    mask = dollar_line(first, digits)
     cleaned = drop_separators(mask)
     assert (not cleaned[:, :95].any()) == dropped
     assert cleaned[:, 95:].sum() == mask[:, 95:].sum()
