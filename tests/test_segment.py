@@ -75,6 +75,24 @@ def test_drop_separators_keeps_short_digits_that_are_not_thin(top, dropped):
     assert cleaned[:, :100].sum() == mask[:, :100].sum()
 
 
+@pytest.mark.parametrize(
+    "mark, dropped",
+    [("fat-equals", True), ("small-zero", False)],
+)
+def test_drop_separators_drops_a_solid_mark_but_not_a_small_loop(mark, dropped):
+    # An '=' drawn with a fat pen: its bars merge into a block as thick as a digit's stroke
+    # is long. A small 0 as wide and tall is a ring, not a block.
+    mask = np.zeros((80, 240), np.uint8)
+    cv2.ellipse(mask, (30, 35), (14, 25), 0, 0, 360, 1, 4)  # two digits 50 tall, pen 4
+    cv2.line(mask, (70, 10), (70, 60), 1, 4)
+    if mark == "fat-equals":
+        mask[30:46, 110:132] = 1
+    else:
+        cv2.ellipse(mask, (121, 40), (9, 8), 0, 0, 360, 1, 4)
+    cleaned = drop_separators(mask.astype(bool))
+    assert (not cleaned[:, 100:150].any()) == dropped
+
+
 def line_with(stroke_from, stroke_to, touching=False) -> np.ndarray:
     """Two 50-row digits (blocks) either side of one straight stroke from (x, y) to (x, y)."""
     mask = np.zeros((90, 200), np.uint8)
