@@ -238,3 +238,19 @@ def test_cut_columns_cuts_beside_a_leaning_stem():
     cv2.line(mask, (26, 5), (45, 10), 1, 4)
     cuts = cut_columns(mask.astype(bool), height=50.0, stroke=5.0, thin_too=True)
     assert any(cut.shear > 0 for cut in cuts.values())
+
+
+@pytest.mark.parametrize("pieces, dropped", [(3, False), (1, True)], ids=["broken-3", "dash"])
+def test_drop_separators_keeps_a_digit_broken_into_short_pieces(pieces, dropped):
+    # A faint 3 that came out as three short strokes, one above the other: each is as short and
+    # thin as a dash, together they are as tall as the digits. One of them alone is a dash.
+    mask = np.zeros((80, 240), np.uint8)
+    cv2.ellipse(mask, (30, 35), (14, 25), 0, 0, 360, 1, 4)  # two digits 50 tall, pen 4
+    cv2.line(mask, (70, 10), (70, 60), 1, 4)
+    if pieces == 3:  # three flat arcs of a 3, each 10 rows tall, stacked over 50 rows
+        for top in (12, 32, 52):
+            cv2.ellipse(mask, (118, top + 3), (12, 3), 0, -90, 90, 1, 4)
+    else:
+        cv2.line(mask, (106, 34), (130, 34), 1, 4)
+    cleaned = drop_separators(mask.astype(bool))
+    assert (not cleaned[:, 100:150].any()) == dropped
