@@ -64,13 +64,18 @@ def line_height(stats: np.ndarray) -> float:
     return float(np.median(heights[heights >= 0.7 * heights.max()]))
 
 
-def drop_rule_lines(mask: np.ndarray) -> np.ndarray:
-    """Remove horizontal rules (an underline, the box of a form) from a bool ink mask.
+def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
+    """Remove horizontal rules (an underline, the box of a form, ruled paper) from a bool mask.
 
-    A rule is a straight horizontal run of ink: anywhere, when it is longer than 1.6 times the
-    height of all the ink; in the bottom fifth (an underline, often touching the digits), when
-    it is as long as the ink is tall and at least 10 strokes long (the base of a 2 is shorter).
-    Where a rule crossed a digit, the stroke is mended by a short vertical closing.
+    A rule is a straight horizontal run of ink across 90% of the picture, 1.2 times as long as
+    the ink is tall. In a row of digits, also one anywhere that is longer than 1.6 times the
+    height of all the ink, and one in the bottom fifth (an underline, often touching the digits)
+    as long as the ink is tall and at least 10 strokes long (the base of a 2 is shorter); for
+    `one_digit` those would take a 7's long bar or a 2's flat base. A printed rule is rarely
+    level: a thin one drifting a row every 100 pixels has no long run in any one row, so for
+    one digit runs are looked for with three neighbouring rows merged (in a row of digits that
+    also merged the foot of a '/' with the underline). Where a rule crossed a digit, the stroke
+    is mended by a short vertical closing.
     """
     rows = np.nonzero(mask.any(axis=1))[0]
     if len(rows) == 0:
@@ -78,18 +83,26 @@ def drop_rule_lines(mask: np.ndarray) -> np.ndarray:
     top, extent = rows[0], rows[-1] - rows[0] + 1
     u8 = mask.view(np.uint8)
     rule = np.zeros_like(u8)
-    stroke = stroke_width(mask)
-    for length, zone in ((1.6 * extent, top), (max(10 * stroke, 0.9 * extent), top + 0.8 * extent)):
+    rules = [(max(0.9 * mask.shape[1], 1.2 * extent), top)]  # across the whole picture
+    if not one_digit:
+        stroke = stroke_width(mask)
+        rules.append((1.6 * extent, top))  # far longer than the digits are tall, anywhere
+        rules.append((max(10 * stroke, 0.9 * extent), top + 0.8 * extent))  # an underline
+    tilt = 3 if one_digit else 1
+    merged = cv2.dilate(u8, np.ones((tilt, 1), np.uint8)) if tilt > 1 else u8
+    for length, zone in rules:
         length = int(length) | 1  # odd: the opening then stays centred on the rule
         if length < 8 or length >= mask.shape[1]:
             continue
         found = cv2.morphologyEx(
-            u8, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+            merged, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
         )
         found[: int(zone)] = 0
         rule |= found
     if not rule.any():
         return mask
+    if tilt > 1:
+        rule = cv2.dilate(rule, np.ones((tilt, 1), np.uint8)) & u8  # back over the rows merged
     rule = cv2.dilate(rule, np.ones((3, 1), np.uint8))  # its anti-aliased edges too
     kept = u8 & (1 - rule)
     thickness = int(rule.any(axis=1).sum())

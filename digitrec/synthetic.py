@@ -95,6 +95,31 @@ def scan(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
+def ruled(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A scan of a digit written on ruled paper or a form, (H, W) gray: a printed line across
+    the page at the digit's baseline (touching or crossing its foot), half the time another at
+    its top, lighter than the pen or as dark."""
+    height, width = int(rng.integers(160, 500)), int(rng.integers(160, 500))
+    digit_height = rng.uniform(0.35, 0.7) * min(height, width)
+    ink = _place(
+        strokes(digit, digit_height, digit_height * rng.uniform(0.05, 0.15)), height, width, rng
+    )
+    rows = np.nonzero(ink.max(axis=1) > 0.5)[0]
+    lines = np.zeros_like(ink)
+    thickness = int(rng.integers(1, 4))
+    ends = [rows[-1] + int(rng.integers(-4, 6))]  # the baseline
+    if rng.random() < 0.5:
+        ends.append(rows[0] - int(rng.integers(0, 8)))  # the line above
+    for y in ends:
+        tilt = int(rng.integers(-3, 4))
+        cv2.line(lines, (0, int(y)), (width, int(y) + tilt), 1.0, thickness, cv2.LINE_AA)
+    paper, darkness = rng.uniform(190, 250), rng.uniform(0, 90)
+    image = paper - np.maximum(ink, lines * rng.uniform(0.4, 1.0)) * (paper - darkness)
+    image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.3, 1.2))
+    image += rng.normal(0, rng.uniform(1, 6), image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
 def photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A phone photo of a digit on paper, (H, W, 3) RGB.
 
@@ -328,12 +353,14 @@ RENDERERS = {
     "scan": scan,
     "photo": photo,
     "cheque": cheque,
+    "ruled": ruled,
 }
 
 
 def encode(image: np.ndarray, kind: str, rng: np.random.Generator) -> bytes:
-    """The file a user would upload: PNG for canvases, PNG or JPEG for scans, JPEG for photos."""
-    jpeg = kind == "photo" or (kind == "scan" and rng.random() < 0.5)
+    """The file a user would upload: PNG for canvases and cheques, PNG or JPEG for scans (ruled
+    paper too), JPEG for photos."""
+    jpeg = kind == "photo" or (kind in ("scan", "ruled") and rng.random() < 0.5)
     if image.ndim == 3:
         code = cv2.COLOR_RGBA2BGRA if image.shape[2] == 4 else cv2.COLOR_RGB2BGR
         image = cv2.cvtColor(image, code)

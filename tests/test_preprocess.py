@@ -322,3 +322,15 @@ def test_digits_on_a_web_as_bright_as_the_pen_are_found():
     ink, mask, _ = ink_and_mask(paper)
     assert mask[80, 55] and mask[80, 160]  # both digits' strokes...
     assert not mask[80, 80] and mask.mean() < 0.2  # ...and not the web, nor the loop filled
+
+
+@pytest.mark.parametrize("rules", [(160,), (40, 160)], ids=["under", "under-and-over"])
+def test_to_model_input_ignores_ruled_lines(rules, seven):
+    # A digit on ruled paper or a form: printed lines across the page, through its foot.
+    digit, reference = seven
+    page = 255 - draw_digit_on_canvas(digit, 130, (140, 100), size=280)
+    for y in rules:
+        cv2.line(page, (0, y), (280, y + 2), 90, 1, cv2.LINE_AA)
+    image = to_model_input(page)
+    check_mnist_layout(image)
+    assert similarity(image, reference) > 0.9

@@ -27,6 +27,18 @@ def test_drop_rule_lines_keeps_the_bar_of_a_seven():
     assert not cleaned[70:73].any()
 
 
+def test_drop_rule_lines_for_one_digit_takes_a_drifting_rule_not_a_long_bar():
+    mask = np.zeros((120, 300), np.uint8)
+    cv2.line(mask, (100, 20), (180, 22), 1, 4)  # a 7 with a bar 1.6 times as long as it is tall
+    cv2.line(mask, (180, 22), (140, 70), 1, 4)
+    ruled = mask.copy()
+    cv2.line(ruled, (0, 75), (300, 78), 1, 1)  # a thin printed rule drifting 3 rows
+    assert drop_rule_lines(mask.astype(bool), one_digit=True).sum() == mask.sum()
+    cleaned = drop_rule_lines(ruled.astype(bool), one_digit=True)
+    assert not cleaned[70:85, :100].any() and not cleaned[70:85, 200:].any()
+    assert cleaned[20:70].sum() >= 0.95 * mask[20:70].sum()  # the 7 stays (mended if crossed)
+
+
 def test_drop_rule_lines_mends_a_stroke_it_crossed():
     mask = np.zeros((80, 400), bool)
     mask[5:75, 100:105] = True  # a stroke crossing...

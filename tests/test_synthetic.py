@@ -25,6 +25,7 @@ LAYOUTS = {
     "scan": ((), "dark"),
     "photo": ((3,), "dark"),
     "cheque": ((), "dark"),
+    "ruled": ((), "dark"),
 }
 FORMATS = {  # what encode() writes for each kind
     "canvas": {"PNG"},
@@ -32,8 +33,16 @@ FORMATS = {  # what encode() writes for each kind
     "scan": {"PNG", "JPEG"},
     "photo": {"JPEG"},
     "cheque": {"PNG"},
+    "ruled": {"PNG", "JPEG"},
 }
-MODES = {"canvas": "RGBA", "canvas-transparent": "RGBA", "scan": "L", "photo": "RGB", "cheque": "L"}
+MODES = {
+    "canvas": "RGBA",
+    "canvas-transparent": "RGBA",
+    "scan": "L",
+    "photo": "RGB",
+    "cheque": "L",
+    "ruled": "L",
+}
 
 
 def render(kind: str, digit: np.ndarray, seed: int = 0) -> np.ndarray:
