@@ -262,8 +262,8 @@ def fit_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if not STROKE_BAND[0] <= width_at_fit <= STROKE_BAND[1]:
         # Change the width by morphology at the input's resolution: radius in input pixels.
         radius = round((MNIST_STROKE - width_at_fit) / scale / 2.0)
-        if radius > 0:  # padded first: a digit at the image's edge has no room around it
-            crop = cv2.dilate(np.pad(crop, radius), _disk(radius))
+        if radius > 0:
+            crop = cv2.dilate(crop, _disk(radius))
         elif radius < 0:
             thinned = cv2.erode(crop, _disk(-radius))
             if thinned.max() > 0.5:  # never erode a digit away
