@@ -77,11 +77,12 @@ def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
     also merged the foot of a '/' with the underline). Where a rule crossed a digit, the stroke
     is mended by a short vertical closing.
     """
-    rows = np.nonzero(mask.any(axis=1))[0]
-    if len(rows) == 0:
-        return mask
-    top, extent = rows[0], rows[-1] - rows[0] + 1
     u8 = mask.view(np.uint8)
+    _, top, span, extent = cv2.boundingRect(u8)
+    if one_digit and span < 0.9 * mask.shape[1]:
+        return mask  # no ink across the picture: no rule (most single digits, at once)
+    if extent == 0:
+        return mask
     rule = np.zeros_like(u8)
     rules = [(max(0.9 * mask.shape[1], 1.2 * extent), top)]  # across the whole picture
     if not one_digit:
