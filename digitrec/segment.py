@@ -12,6 +12,7 @@ digitrec.numbers decides, with the classifier, which cuts hold and which strokes
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import cv2
@@ -140,6 +141,8 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
     right = left + stats[:, cv2.CC_STAT_WIDTH]
     drop = []
     bottoms = tops + heights
+    # The pen's width (a contour pass), measured once and only if a mark needs judging.
+    pen = functools.cache(lambda: stroke_width(mask))
     for i in {int(np.argmin(left)), int(np.argmax(right))}:  # the line's two ends
         others = tall.copy()
         others[i] = False  # the line of the digits, not of this mark ("$7" has only one)
@@ -151,20 +154,20 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
         if above and below:
             x, y, w, h = stats[i, :4]
             piece = labels[y : y + h, x : x + w] == i + 1
-            if _bar_ends(piece, int(top) - y, int(bottom) - y, stroke_width(mask)):
+            if _bar_ends(piece, int(top) - y, int(bottom) - y, pen()):
                 drop.append(i + 1)
     widths = stats[:, cv2.CC_STAT_WIDTH]
     marks = np.nonzero(~tall | (heights < 0.8 * height))[0]
-    if len(marks):  # the pen's width only where there are marks to judge (a contour pass)
-        thin = np.minimum(widths, heights) <= MARK_STROKES * stroke_width(mask)
+    if len(marks):
+        thin = np.minimum(widths, heights) <= MARK_STROKES * pen()
+    pieces = marks[heights[marks] >= 0.15 * height]  # what may stack up into a broken digit
     for i in marks:
         overlap = np.minimum(right[tall], right[i]) - np.maximum(left[tall], left[i])
         overlap[np.nonzero(tall)[0] == i] = 0  # not with itself
         beside = overlap.size == 0 or overlap.max() < 0.4 * widths[i]
-        if beside and heights[i] >= 0.15 * height:  # a piece of a digit broken up?
-            pieces = marks[heights[marks] >= 0.15 * height]
-            if _stacked_span(i, pieces, left, right, tops, bottoms) >= BROKEN * height:
-                continue  # a faint 3 in three pieces, say
+        broken = i in pieces and _stacked_span(i, pieces, left, right, tops, bottoms)
+        if beside and broken >= BROKEN * height:
+            continue  # a piece of a digit broken up: a faint 3 in three pieces, say
         short = heights[i] < SEPARATOR_HEIGHT * height
         low = tops[i] >= line_top + 0.55 * height
         solid = stats[i, cv2.CC_STAT_AREA] >= SOLID * widths[i] * heights[i]
