@@ -120,6 +120,21 @@ def ruled(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
+def tight(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A digit cut tightly out of a scanned form or a line of writing (a form reader's box, a
+    zip-code digit), (H, W) gray, 16-64 pixels tall: its strokes reach the crop's edges, a 0
+    spans the picture like a frame, and little paper is left to judge the background by."""
+    height = rng.uniform(16, 64)
+    ink = strokes(digit, height, height * rng.uniform(0.08, 0.16))
+    cut = 2 - int(rng.integers(0, 3))  # strokes() leaves 2 pixels of paper each way
+    if cut:
+        ink = ink[cut:-cut, cut:-cut]
+    paper, darkness = rng.uniform(190, 250), rng.uniform(0, 90)
+    image = paper - ink * (paper - darkness)
+    image += rng.normal(0, rng.uniform(1, 6), image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
 def photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A phone photo of a digit on paper, (H, W, 3) RGB.
 
@@ -354,13 +369,14 @@ RENDERERS = {
     "photo": photo,
     "cheque": cheque,
     "ruled": ruled,
+    "tight": tight,
 }
 
 
 def encode(image: np.ndarray, kind: str, rng: np.random.Generator) -> bytes:
     """The file a user would upload: PNG for canvases and cheques, PNG or JPEG for scans (ruled
-    paper too), JPEG for photos."""
-    jpeg = kind == "photo" or (kind in ("scan", "ruled") and rng.random() < 0.5)
+    paper and tight crops too), JPEG for photos."""
+    jpeg = kind == "photo" or (kind in ("scan", "ruled", "tight") and rng.random() < 0.5)
     if image.ndim == 3:
         code = cv2.COLOR_RGBA2BGRA if image.shape[2] == 4 else cv2.COLOR_RGB2BGR
         image = cv2.cvtColor(image, code)

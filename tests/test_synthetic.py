@@ -26,6 +26,7 @@ LAYOUTS = {
     "photo": ((3,), "dark"),
     "cheque": ((), "dark"),
     "ruled": ((), "dark"),
+    "tight": ((), "dark"),
 }
 FORMATS = {  # what encode() writes for each kind
     "canvas": {"PNG"},
@@ -34,6 +35,7 @@ FORMATS = {  # what encode() writes for each kind
     "photo": {"JPEG"},
     "cheque": {"PNG"},
     "ruled": {"PNG", "JPEG"},
+    "tight": {"PNG", "JPEG"},
 }
 MODES = {
     "canvas": "RGBA",
@@ -42,6 +44,7 @@ MODES = {
     "photo": "RGB",
     "cheque": "L",
     "ruled": "L",
+    "tight": "L",
 }
 
 
