@@ -41,6 +41,7 @@ from digitrec.segment import (
     WIDE,
     atoms,
     cut_columns,
+    drop_boxes,
     drop_rule_lines,
     drop_separators,
     split_stroke,
@@ -166,7 +167,7 @@ def segment_number(image) -> Line | None:
     x0, y0 = max(0, x - margin), max(0, y - margin)
     ink = np.ascontiguousarray(ink[y0 : y + h + margin, x0 : x + w + margin])
     mask = np.ascontiguousarray(mask[y0 : y + h + margin, x0 : x + w + margin])
-    strokes, height, stroke = atoms(drop_separators(drop_rule_lines(mask)))
+    strokes, height, stroke = atoms(drop_separators(drop_rule_lines(drop_boxes(mask))))
     return Line(ink, strokes, height, stroke, (x0, y0), scale)
 
 

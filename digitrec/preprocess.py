@@ -83,7 +83,7 @@ def ink_mask(ink: np.ndarray, whole: tuple[int, int] | None = None) -> np.ndarra
         along_top_or_bottom = (y == 0 or y + h == height) and w >= 0.9 * width and h <= 0.2 * height
         along_a_side = (x == 0 or x + w == width) and h >= 0.9 * height and w <= 0.2 * width
         ring = w >= 0.9 * width and h >= 0.9 * height and area < 0.5 * w * h
-        ring = ring and _framing(labels[y : y + h, x : x + w] == label)
+        ring = ring and is_frame(labels[y : y + h, x : x + w] == label)
         if (along_top_or_bottom or along_a_side or ring) and count > 2:
             continue
         # Specks: tiny next to the biggest stroke, or a few pixels in absolute terms.
@@ -101,17 +101,24 @@ def ink_mask(ink: np.ndarray, whole: tuple[int, int] | None = None) -> np.ndarra
     return mask.view(bool) if keep[1:].all() else keep[labels]  # 0/1 bytes read as bool
 
 
-def _framing(stroke: np.ndarray) -> bool:
-    """Whether a stroke that spans its picture runs along all four sides of its own box, as the
-    paper's edge or a printed frame does. A digit filling a tight crop (a 0, an 8, an open 4
-    cut from a line of writing) spans the picture too, but meets each side of its box along a
-    short stretch only: on 1,000 tight crops of the CNN's validation digits 40-64 pixels tall,
-    15% were dropped as frames (a speck beside them was then all that was left) until this was
-    asked. A side counts when ink lies within 5% of the box's edge over 80% of its length."""
+def is_frame(stroke: np.ndarray) -> bool:
+    """Whether a stroke (a bool mask cut to its box) runs along all four sides of its box, as
+    the paper's edge, a printed frame or a form's box does.
+
+    A digit filling a tight crop (a 0, an 8, an open 4 cut from a line of writing) spans the
+    picture too, but meets each side of its box along a short stretch only: on 1,000 tight crops
+    of the CNN's validation digits 40-64 pixels tall, 15% were dropped as frames (a speck beside
+    them was then all that was left) until this was asked. A side counts when ink lies within
+    FRAME_BAND of the box's edge over 80% of its length."""
     h, w = stroke.shape
-    dy, dx = max(2, h // 20), max(2, w // 20)
+    dy, dx = frame_band(h), frame_band(w)
     sides = (stroke[:dy].any(0), stroke[-dy:].any(0), stroke[:, :dx].any(1), stroke[:, -dx:].any(1))
     return all(np.count_nonzero(side) >= 0.8 * side.size for side in sides)
+
+
+def frame_band(side: int) -> int:
+    """How far in from its box's edge a frame's line lies: 5% of the side, at least 2 pixels."""
+    return max(2, side // 20)
 
 
 def _texture_level(ink: np.ndarray) -> float:

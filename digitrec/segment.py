@@ -1,5 +1,6 @@
 """Segmenting a written line: what is not a digit removed, strokes found, and where to cut them.
 
+    drop_boxes        a printed box around the digits (a form's field, a cheque's amount box)
     drop_rule_lines   underlines and box lines (long thin horizontal runs), strokes mended
     drop_separators   dots, commas, dashes, '=', '/' and '$' beside, below or across the digits
     atoms             the connected strokes, left to right, with the line's height and pen width
@@ -18,7 +19,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from digitrec.preprocess import components, stroke_width
+from digitrec.preprocess import components, frame_band, is_frame, stroke_width
 
 SLANTS = (-0.4, -0.2, 0.2, 0.4)  # shears tried for slanted cuts beside a leaning stem
 # A separator is thin: no wider or no taller than this many pen widths (a dot, a comma, a dash,
@@ -65,6 +66,43 @@ def line_height(stats: np.ndarray) -> float:
     return float(np.median(heights[heights >= 0.7 * heights.max()]))
 
 
+def drop_boxes(mask: np.ndarray) -> np.ndarray:
+    """Remove a printed box drawn around the digits (a form's field, a cheque's amount box).
+
+    A box is a stroke that runs along all four sides of its own box (preprocess.is_frame) with
+    other strokes inside it. Its sides are as straight and as tall as a 1: left in, they were
+    read as 1s at both ends of the number. Only the band along the box's edges goes, so a digit
+    touching the box from inside keeps the rest of its strokes. A box broken into pieces (a
+    light print, a patterned paper) is left to drop_rule_lines, which finds its top and bottom
+    as rules and then its sides.
+    """
+    count, labels, stats = components(mask.view(np.uint8))
+    if count <= 2:
+        return mask
+    boxes = stats[1:, :4]
+    out = mask
+    for label in range(1, count):
+        x, y, w, h, area = stats[label]
+        if area >= 0.5 * w * h or min(w, h) < 8:
+            continue
+        inside = (
+            (boxes[:, 0] > x)
+            & (boxes[:, 1] > y)
+            & (boxes[:, 0] + boxes[:, 2] < x + w)
+            & (boxes[:, 1] + boxes[:, 3] < y + h)
+        )
+        stroke = labels[y : y + h, x : x + w] == label
+        if not inside.any() or not is_frame(stroke):
+            continue
+        dy, dx = frame_band(h), frame_band(w)
+        band = np.ones((h, w), bool)
+        band[dy:-dy, dx:-dx] = False
+        if out is mask:
+            out = mask.copy()
+        out[y : y + h, x : x + w] &= ~(band & stroke)
+    return out
+
+
 def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
     """Remove horizontal rules (an underline, the box of a form, ruled paper) from a bool mask.
 
@@ -75,8 +113,9 @@ def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
     `one_digit` those would take a 7's long bar or a 2's flat base. A printed rule is rarely
     level: a thin one drifting a row every 100 pixels has no long run in any one row, so for
     one digit runs are looked for with three neighbouring rows merged (in a row of digits that
-    also merged the foot of a '/' with the underline). Where a rule crossed a digit, the stroke
-    is mended by a short vertical closing.
+    also merged the foot of a '/' with the underline). When the rules include the top and
+    bottom of a box, its sides go too (_box_sides). Where a rule crossed a digit, the stroke is
+    mended by a short vertical closing.
     """
     u8 = mask.view(np.uint8)
     _, top, span, extent = cv2.boundingRect(u8)
@@ -107,11 +146,58 @@ def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
         rule = cv2.dilate(rule, np.ones((tilt, 1), np.uint8)) & u8  # back over the rows merged
     rule = cv2.dilate(rule, np.ones((3, 1), np.uint8))  # its anti-aliased edges too
     kept = u8 & (1 - rule)
+    if not one_digit:
+        kept &= 1 - _box_sides(u8, rule)
     thickness = int(rule.any(axis=1).sum())
     closed = cv2.morphologyEx(
         kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 2))
     )
     return (kept | (closed & rule)).astype(bool)
+
+
+def _box_sides(u8: np.ndarray, rule: np.ndarray) -> np.ndarray:
+    """The sides of a printed box (a form's field, a cheque's amount box) whose top and bottom
+    are among the rules found: straight vertical runs from the top rule down to the bottom one,
+    outside the digits (no ink beyond them), and what is left of the top and bottom lines
+    along the rules' rows from there. As straight and as tall as a 1, the sides were read as
+    1s at both ends of the number. (H, W) uint8 masks -> the box's pixels left, uint8."""
+    sides = np.zeros_like(u8)
+    rows = np.nonzero(rule.any(axis=1))[0]
+    if len(rows) == 0:
+        return sides
+    # The top rule's lowest row and the bottom rule's highest: a side touches both.
+    gaps = np.nonzero(np.diff(rows) > 1)[0]
+    if len(gaps) == 0:
+        return sides
+    top, bottom = int(rows[gaps[0]]), int(rows[gaps[-1] + 1])
+    rest = u8 & (1 - rule)
+    length = int(0.8 * (bottom - top)) | 1
+    runs = cv2.morphologyEx(  # a side may lean a pixel or two: columns merged in threes
+        cv2.dilate(rest, np.ones((1, 3), np.uint8)),
+        cv2.MORPH_OPEN,
+        cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)),
+    )
+    runs &= rest
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    reach = 2  # a side meets each rule; a digit's stem stops short of them
+    for label in range(1, count):
+        x, y, w, h, _ = stats[label]
+        if y > top + reach or y + h < bottom - reach:
+            continue  # does not join the two rules: a tall stroke of a digit
+        if rest[:, : max(x - 1, 0)].any() and rest[:, x + w + 1 :].any():
+            continue  # ink on both sides: inside the number
+        sides |= cv2.dilate((labels == label).view(np.uint8), np.ones((1, 3), np.uint8))
+        # The box's top and bottom lines where they were not found as rules (a light print
+        # broken up): the runs of ink along the rules' rows that start at this side.
+        for first, last in ((int(rows[0]), top), (bottom, int(rows[-1]))):
+            band = rest[first : last + 1].any(axis=0)
+            for step in (1, -1):
+                column = x + w if step == 1 else x - 1
+                while 0 <= column < len(band) and band[column]:
+                    column += step
+                low, high = sorted((x, column))
+                sides[first : last + 1, low : high + 1] = 1
+    return sides & u8
 
 
 def drop_separators(mask: np.ndarray) -> np.ndarray:

@@ -96,6 +96,19 @@ def test_read_number_ignores_an_underline(reader, sample):
     assert reader.read_number(image).text == "253"
 
 
+@pytest.mark.parametrize("broken", [False, True], ids=["whole-box", "box-in-pieces"])
+def test_read_number_ignores_a_printed_box_around_it(reader, sample, broken):
+    # A form's field or a cheque's amount box, with page around it: its sides are no 1s.
+    digits = written(sample, [2, 5, 3, 0, 7], gaps=[16, 16, 16, 16])
+    image = np.pad(digits, 10)
+    height, width = image.shape
+    cv2.rectangle(image, (6, 6), (width - 7, height - 7), 200, 2)
+    if broken:  # a light print breaks up: a gap in its top line and one in its bottom line
+        image[4:9, width // 4 : width // 4 + 3] = 0
+        image[height - 9 : height - 4, width // 2 : width // 2 + 3] = 0
+    assert reader.read_number(image).text == "25307"
+
+
 @pytest.mark.parametrize("pair", [(2, 3), (6, 9), (7, 2), (8, 4), (0, 2)], ids=str)
 def test_read_number_splits_touching_digits(reader, sample, pair):
     image = written(sample, [*pair, 7], gaps=[-10, 20])  # -10 px: the two strokes meet

@@ -11,6 +11,7 @@ from digitrec.segment import (
     Cut,
     atoms,
     cut_columns,
+    drop_boxes,
     drop_rule_lines,
     drop_separators,
     split_stroke,
@@ -25,6 +26,32 @@ def test_drop_rule_lines_keeps_the_bar_of_a_seven():
     cleaned = drop_rule_lines(mask)
     assert cleaned[10:14, 20:60].all() and cleaned[10:60, 55:60].all()
     assert not cleaned[70:73].any()
+
+
+def test_drop_boxes_takes_a_box_around_strokes_but_no_digit():
+    mask = np.zeros((80, 200), np.uint8)
+    cv2.rectangle(mask, (5, 5), (194, 74), 1, 2)  # a printed box
+    cv2.line(mask, (40, 15), (40, 65), 1, 4)  # a 1 inside it
+    cv2.ellipse(mask, (110, 40), (25, 26), 0, 0, 360, 1, 4)  # a 0 filling its own box
+    cleaned = drop_boxes(mask.astype(bool))
+    assert not cleaned[:, :8].any() and not cleaned[:, -8:].any() and not cleaned[:8].any()
+    assert cleaned[15:66, 38:43].all()  # the 1
+    assert cleaned.sum() == (mask[10:70, 10:190] > 0).sum()  # the 0 whole, nothing else gone
+    lone = np.zeros((80, 80), np.uint8)
+    cv2.ellipse(lone, (40, 40), (30, 30), 0, 0, 360, 1, 4)
+    cv2.circle(lone, (40, 40), 3, 1, -1)  # a 0 with a dot in it is no box
+    assert drop_boxes(lone.astype(bool)).sum() == lone.sum()
+
+
+def test_drop_rule_lines_takes_the_sides_of_a_box_in_pieces_not_a_tall_one():
+    mask = np.zeros((100, 300), np.uint8)
+    cv2.rectangle(mask, (5, 5), (294, 94), 1, 2)
+    mask[4:8, 100:104] = 0  # the top line broken: no frame in one piece
+    cv2.line(mask, (60, 20), (60, 80), 1, 4)  # a 1 inside, short of the lines
+    cv2.line(mask, (150, 20), (150, 80), 1, 4)
+    cleaned = drop_rule_lines(mask.astype(bool))
+    assert not cleaned[12:88, :10].any() and not cleaned[12:88, -10:].any()  # the sides
+    assert cleaned[20:81, 58:63].all() and cleaned[20:81, 148:153].all()  # the 1s
 
 
 def test_drop_rule_lines_for_one_digit_takes_a_drifting_rule_not_a_long_bar():

@@ -16,7 +16,7 @@ from digitrec import synthetic
 from digitrec.preprocess import to_model_input
 
 KINDS = list(synthetic.RENDERERS)
-NUMBER_KINDS = ["canvas", "scan", "cheque", "photo"]
+NUMBER_KINDS = ["canvas", "scan", "cheque", "photo", "form"]
 # kind: (shape after (H, W), ink): "light" is white ink on opaque black, "alpha" ink only in
 # alpha over a transparent background, "dark" dark ink on light paper.
 LAYOUTS = {
@@ -165,9 +165,15 @@ def test_compose_number_marks_add_separators_and_endings(sample):
 def test_render_number_returns_the_documented_layout(sample, kind):
     ink = synthetic.compose_number(list(sample.x_test[:4]), np.random.default_rng(0))
     image = synthetic.render_number(ink, kind, np.random.default_rng(1))
+    assert image.dtype == np.uint8
+    if kind == "form":  # cut to the ink, boxed, with some page around the box
+        assert image.ndim == 2
+        check_ink(image, "dark")
+        rows = np.nonzero((image < np.median(image) - 40).mean(axis=1) > 0.8)[0]
+        assert rows.min() < 0.2 * len(image) and rows.max() > 0.8 * len(image)  # the box
+        return
     pad = int(0.1 * ink.shape[0])
     channels, polarity = LAYOUTS[kind]
-    assert image.dtype == np.uint8
     assert image.shape == (ink.shape[0] + 2 * pad, ink.shape[1] + 2 * pad, *channels)
     check_ink(image, polarity)
 
