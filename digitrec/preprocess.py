@@ -84,6 +84,18 @@ def ink_mask(ink: np.ndarray, whole: tuple[int, int] | None = None) -> np.ndarra
         along_a_side = (x == 0 or x + w == width) and h >= 0.9 * height and w <= 0.2 * width
         ring = w >= 0.9 * width and h >= 0.9 * height and area < 0.5 * w * h
         ring = ring and is_frame(labels[y : y + h, x : x + w] == label)
+        if along_top_or_bottom or along_a_side:
+            # ...that runs along the border: a digit at the edge of a tight crop only meets it.
+            edge = (
+                labels[0 if y == 0 else -1]
+                if along_top_or_bottom
+                else labels[:, 0 if x == 0 else -1]
+            )
+            along = np.count_nonzero(edge == label) >= 0.8 * (w if along_top_or_bottom else h)
+            along_top_or_bottom, along_a_side = (
+                along_top_or_bottom and along,
+                along_a_side and along,
+            )
         if (along_top_or_bottom or along_a_side or ring) and count > 2:
             continue
         # Specks: tiny next to the biggest stroke, or a few pixels in absolute terms.

@@ -180,3 +180,12 @@ def test_shape_prior_penalises_too_wide_thin_or_low_digits():
 def test_best_path_takes_the_highest_total():
     scores = {(0, 0): -0.1, (1, 1): -0.1, (0, 1): -0.5, (2, 2): -0.2, (1, 2): -0.1}
     assert best_path(scores, 3) == [(0, 0), (1, 2)]
+
+
+def test_read_number_keeps_digits_at_the_edges_of_a_tight_crop(reader, sample):
+    # An amount cut at its ink: the first and last digits touch the picture's sides, as a
+    # frame line or the paper's edge would; but they only meet the border, not run along it.
+    image = written(sample, [6, 7, 0, 4], gaps=[14, 14, 14])
+    ys, xs = np.nonzero(image > 40)
+    tight = image[ys.min() + 1 : ys.max(), xs.min() + 1 : xs.max()]  # a pixel into the ink
+    assert reader.read_number(tight).text == "6704"

@@ -360,3 +360,14 @@ def test_a_frame_around_a_digit_is_still_dropped(seven):
     image = to_model_input(page)
     check_mnist_layout(image)
     assert similarity(image, reference) > 0.9
+
+
+def test_the_table_beyond_the_paper_is_dropped(seven):
+    # A photo whose left side shows the dark table beyond the paper's edge, a speck on the page.
+    digit, reference = seven
+    page = 255 - draw_digit_on_canvas(digit, 120, (150, 140), size=280)
+    page[:, :14] = 30
+    page[200, 220] = 90
+    image = to_model_input(page)
+    check_mnist_layout(image)
+    assert similarity(image, reference) > 0.9
