@@ -111,32 +111,41 @@ def style_rows(rec: Recognizer, data, count: int, rng) -> dict:
     return rows
 
 
+CUTS = {  # row name: how far the crop reaches past the digit's box, as a share of its height
+    "cheque digit cut from an amount (neighbours' slivers)": (0.05, 0.25),
+    "cheque digit cut at its box (0-5% margin)": (0.0, 0.05),
+}
+
+
 def cut_rows(rec: Recognizer, data, chosen, rng) -> dict:
     """Digits cut from an amount written on cheque paper, as a form reader crops them.
 
     Each chosen test digit is written between two other test digits in one hand (touching or
     overlapping its neighbours a third of the time) on security paper; the crop is the digit's
-    box widened by 5-25% of its height on each side, so slivers of the neighbours come along.
+    box widened on each side by a share of its height (CUTS), so slivers of the neighbours come
+    along; cut at the box itself, the digit touches the crop's edges.
     """
     labels = data.y_test[chosen]
-    ours = []
-    for i in chosen:
-        left, right = data.x_test[rng.integers(0, len(data.x_test), 2)]
-        boxes: list = []
-        ink = synthetic.compose_number([left, data.x_test[i], right], rng, marks=False, boxes=boxes)
-        x, y, w, h = boxes[1]
-        side, up = (int(h * rng.uniform(0.05, 0.25)) for _ in range(2))
-        crop = ink[max(0, y - up) : y + h + up, max(0, x - side) : x + w + side]
-        file = synthetic.encode(synthetic.on_paper(crop, rng), "scan", rng)
-        ours.append(rec.predict(file).digit)
-    return {
-        "cheque digit cut from an amount (neighbours' slivers)": {
+    rows = {}
+    for name, (low, high) in CUTS.items():
+        ours = []
+        for i in chosen:
+            left, right = data.x_test[rng.integers(0, len(data.x_test), 2)]
+            boxes: list = []
+            digits = [left, data.x_test[i], right]
+            ink = synthetic.compose_number(digits, rng, marks=False, boxes=boxes)
+            x, y, w, h = boxes[1]
+            side, up = (int(h * rng.uniform(low, high)) for _ in range(2))
+            crop = ink[max(0, y - up) : y + h + up, max(0, x - side) : x + w + side]
+            file = synthetic.encode(synthetic.on_paper(crop, rng), "scan", rng)
+            ours.append(rec.predict(file).digit)
+        rows[name] = {
             "digitrec": float(np.mean([o == y for o, y in zip(ours, labels, strict=True)])),
             "peers": float("nan"),
             "no_digit_found": int(sum(o is None for o in ours)),
             "ms_per_image": float("nan"),
         }
-    }
+    return rows
 
 
 def uci_row(rec: Recognizer) -> dict | None:

@@ -172,9 +172,15 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     are smooth), so see which way the strongest local departures go.
     """
     level = float(np.median(gray[::2, ::2]))  # every other pixel is plenty for a median
-    if not 0.25 <= level <= 0.75:
-        return level > 0.5
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if not 0.25 <= level <= 0.75:
+        # A bold digit cut tightly can cover more than half its crop, and the median is then
+        # the ink; the border is still mostly paper, and says so when it is clearly the other
+        # way (a 0 in a 64-pixel tight crop, ink on 62% of it, read inverted until this).
+        edge = float(np.median(border))
+        if abs(edge - level) > 0.5:
+            return edge > 0.5
+        return level > 0.5
     low, high = quantiles(gray, [0.02, 0.98])
     where = (float(np.median(border)) - low) / max(high - low, 1e-3)
     if where >= 0.7 or where <= 0.25:  # the border, mostly paper, is near one end: settled

@@ -346,9 +346,10 @@ def test_a_digit_cut_tightly_is_neither_a_frame_nor_background(sample, height):
         assert image is not None
         reference = to_model_input(np.pad(page, height, constant_values=255))
         scores.append(similarity(image, reference))
-    # One of these 0s is cut so tightly that its ink covers 62% of the crop: the ink is then
-    # taken for the paper (the polarity test trusts the median), a limit not mended yet.
-    assert np.sum(np.array(scores) > 0.85) >= 29 and np.median(scores) > 0.95
+    # One of these 0s is so bold that its ink covers 62% of the crop (the median is ink; the
+    # border tells the paper): it comes out right way round, a little thinner than when loose.
+    assert min(scores) > 0.65 and np.sum(np.array(scores) > 0.85) >= 29
+    assert np.median(scores) > 0.95
 
 
 def test_a_frame_around_a_digit_is_still_dropped(seven):
