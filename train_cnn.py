@@ -48,7 +48,8 @@ VALIDATION = 5000  # images held out of the 60k training set for early stopping
 STYLE_SHARE = 0.3  # 1s and 7s written the European way (a flag, a crossed stem)
 NEIGHBOUR_SHARE = 0.15  # cropped from a line, with bits of the neighbours at the edges
 PAPER_SHARE = 0.1  # written on patterned cheque paper and scanned
-PREPROCESSED_SHARE = 0.3  # only re-fitted by our preprocessing
+LOWRES_SHARE = 0.1  # stored at 10-18 pixels and enlarged again (zip-code digits, faxes)
+PREPROCESSED_SHARE = 0.2  # only re-fitted by our preprocessing
 ELASTIC = 0.3  # probability of an elastic distortion per image per epoch
 SCRIBBLE_SHARE = 0.05  # non-digit scribbles added, trained towards "unsure"
 SEED = 42
@@ -131,6 +132,7 @@ def prepare_data(args) -> dict:
         "style": args.style_share,
         "neighbours": args.neighbour_share,
         "paper": args.paper_share,
+        "lowres": args.lowres_share,
         "preprocessed": args.preprocessed_share,
     }
     x_train, treated = make_training_inputs(x_train, y_train, shares, seed=args.seed)

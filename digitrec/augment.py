@@ -111,6 +111,7 @@ def make_training_inputs(
     * "style": 1s and 7s written the European way (a flag, a crossed stem), see digitrec.styles
     * "neighbours": cropped from a line, with bits of neighbouring digits at the edges
     * "paper": written on patterned security paper and scanned, as on cheques
+    * "lowres": stored at 10-18 pixels and enlarged again (zip-code digits, faxes)
     * "preprocessed": only re-fitted by our own preprocessing
 
     Every treated digit goes through `to_model_input`, so the model learns exactly what
@@ -136,6 +137,8 @@ def make_training_inputs(
                 image = styles.with_style(image, labels[i], rng)
             elif name == "neighbours":
                 image = styles.with_neighbours(image, images, rng)
+            elif name == "lowres":
+                image = styles.low_resolution(image, rng)
             elif name == "paper":
                 image = synthetic.cheque(np.rint(image * 255).astype(np.uint8), rng)
             elif name != "preprocessed":

@@ -105,6 +105,25 @@ def with_style(image: np.ndarray, label: int, rng: np.random.Generator) -> np.nd
     return style(image, rng) if style else image
 
 
+def low_resolution(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The digit as stored small and enlarged again: its box shrunk to 10-18 pixels on the
+    longer side (zip-code sets keep 16x16 digits; a fax, a thumbnail or a form cell scanned at
+    low resolution lose as much), then enlarged 2-5 times, blocky or smooth. Returns a float32
+    image of its own size, white on black; preprocessing re-fits it as it would a real one.
+    """
+    box = _ink_box(image)
+    if box is None:
+        return image
+    left, top, right, bottom, _, _ = box
+    crop = image[top : bottom + 1, left : right + 1]
+    scale = rng.uniform(10, 18) / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    small = np.pad(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), 1)
+    factor = rng.uniform(2, 5)
+    method = (cv2.INTER_NEAREST, cv2.INTER_LINEAR, cv2.INTER_CUBIC)[int(rng.integers(3))]
+    return np.clip(cv2.resize(small, None, fx=factor, fy=factor, interpolation=method), 0, 1)
+
+
 def with_neighbours(
     image: np.ndarray, pool: np.ndarray, rng: np.random.Generator, touch: float = 0.5
 ) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""digitrec/styles.py: European 1s and 7s, neighbours at the crop's edges, elastic distortion."""
+"""digitrec/styles.py: European 1s and 7s, neighbours at the crop's edges, low resolution,
+elastic distortion."""
 
 from __future__ import annotations
 
@@ -35,6 +36,20 @@ def test_crossed_seven_adds_a_bar_across_the_middle(digits):
     middle = (ys.min() + ys.max()) / 2
     assert len(add_ys) > 5 and abs(add_ys.mean() - middle) < 0.25 * (ys.max() - ys.min())
     assert np.ptp(add_xs) > np.ptp(add_ys)  # a bar: wider than tall
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_low_resolution_keeps_the_digit_but_not_its_detail(digits, seed):
+    from digitrec.preprocess import to_model_input
+
+    three = digits[3]
+    small = styles.low_resolution(three, np.random.default_rng(seed))
+    assert small.dtype == np.float32 and small.min() >= 0.0 and small.max() <= 1.0
+    # Enlarged 2-5 times from at most 18+2 pixels: never bigger than 100.
+    assert max(small.shape) <= 100
+    fitted, original = to_model_input(small), to_model_input(three)
+    cosine = (fitted * original).sum() / np.sqrt((fitted**2).sum() * (original**2).sum())
+    assert 0.6 < cosine < 0.995  # the same 3, not the same pixels
 
 
 def test_with_style_leaves_digits_without_a_european_form_alone(digits):
