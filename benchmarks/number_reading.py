@@ -11,8 +11,8 @@ UCI digits by other writers) the way amounts and codes are written (digitrec.syn
 digits from one writer's hand, a third of the neighbours touching or overlapping, a '$' before
 15% of them, thousands separators ('.', ',', now and then '/'), endings ('-', '=', ',-'),
 underlines, and then drawn on the app's canvas, scanned on white paper, scanned on patterned
-cheque paper, or photographed. Nothing here is used for training (train_cnn.py and
-train_strings.py only see MNIST's training digits).
+cheque paper, photographed, or written in a form's printed box and scanned ("form"). Nothing
+here is used for training (train_cnn.py and train_strings.py only see MNIST's training digits).
 
 Three readers, the same digit model:
   digitrec     Recognizer.read_number: separators and rules dropped, the line read by the string
@@ -42,7 +42,7 @@ from digitrec import Recognizer, synthetic
 from digitrec.data import load_uci_digits
 from digitrec.preprocess import to_model_inputs
 
-KINDS = ("canvas", "scan", "cheque", "photo")
+KINDS = ("canvas", "scan", "cheque", "photo", "form")
 
 
 def components_reading(rec: Recognizer, image) -> str:

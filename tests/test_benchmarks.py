@@ -65,7 +65,8 @@ def test_number_reading_quick_run_reports_each_set(tmp_path):
         "benchmarks/number_reading.py", "--count", 8, "--data", SAMPLE, "--out", tmp_path
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "| MNIST test, cheque |" in done.stdout and "6-digit number" in done.stdout
+    assert "| MNIST test, cheque |" in done.stdout and "| MNIST test, form |" in done.stdout
+    assert "6-digit number" in done.stdout
     results = json.loads((tmp_path / "numbers.json").read_text())
     for row in results["sets"].values():
         assert 0.0 <= row["digitrec"]["exact"] <= 1.0 and row["digitrec"]["ms"] > 0
