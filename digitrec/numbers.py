@@ -57,10 +57,12 @@ MAX_GAP = 0.12  # atoms further apart than this many line heights are never one 
 # Where the string model and the classifier disagree on a digit, the string model (which sees
 # the neighbours) is more often right: choosing by 0.6 of its probabilities and 0.4 of the
 # classifier's read 1,118 of 1,200 and 1,855 of 2,000 numbers of MNIST training digits exactly,
-# against 1,105 and 1,825 by the plain mean (0.7: 1,120 and 1,851). The probabilities and the
-# confidence reported stay the plain mean, so that a scribble the classifier calls no digit is
-# still unsure (the 0.6 mix made 102 of 300 scribbles sure numbers, against 17).
-STRING_WEIGHT = 0.6
+# against 1,105 and 1,825 by the plain mean. With the classifier retrained on 2026-11-26, 0.7
+# reads 1,391 of 1,500 and 2,306 of 2,500 (five kinds now, forms included), against 1,386 and
+# 2,306 at 0.6, 1,373 at 0.5 and the same as 0.7 at 0.8. The probabilities and the confidence
+# reported stay the plain mean, so that a scribble the classifier calls no digit is still unsure
+# (the 0.6 mix as probabilities made 102 of 300 scribbles sure numbers, against 17).
+STRING_WEIGHT = 0.7
 
 
 @dataclass
