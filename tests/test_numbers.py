@@ -189,3 +189,11 @@ def test_read_number_keeps_digits_at_the_edges_of_a_tight_crop(reader, sample):
     ys, xs = np.nonzero(image > 40)
     tight = image[ys.min() + 1 : ys.max(), xs.min() + 1 : xs.max()]  # a pixel into the ink
     assert reader.read_number(tight).text == "6704"
+
+
+def test_read_number_in_a_box_cut_at_its_line(reader, sample):
+    # A form's field cut out along its printed box: the whole border is the box's line, which
+    # must not make the paper look like ink (the polarity test trusts a border only in part ink).
+    image = np.pad(written(sample, [2, 5, 3], gaps=[16, 16]), 8)
+    cv2.rectangle(image, (0, 0), (image.shape[1] - 1, image.shape[0] - 1), 255, 2)
+    assert reader.read_number(255 - image).text == "253"
