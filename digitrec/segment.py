@@ -19,7 +19,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from digitrec.preprocess import components, frame_band, is_frame, stroke_width
+from digitrec.preprocess import components, is_frame, stroke_width
 
 SLANTS = (-0.4, -0.2, 0.2, 0.4)  # shears tried for slanted cuts beside a leaning stem
 # A separator is thin: no wider or no taller than this many pen widths (a dot, a comma, a dash,
@@ -71,10 +71,11 @@ def drop_boxes(mask: np.ndarray) -> np.ndarray:
 
     A box is a stroke that runs along all four sides of its own box (preprocess.is_frame) with
     other strokes inside it. Its sides are as straight and as tall as a 1: left in, they were
-    read as 1s at both ends of the number. Only the band along the box's edges goes, so a digit
-    touching the box from inside keeps the rest of its strokes. A box broken into pieces (a
-    light print, a patterned paper) is left to drop_rule_lines, which finds its top and bottom
-    as rules and then its sides.
+    read as 1s at both ends of the number. Only the box's line goes (as thick as it is along
+    each side, `_line_width`), so a digit touching the box from inside keeps the rest of its
+    strokes (a band of 5% of the box's width took a 1 standing next to its side). A box broken
+    into pieces (a light print, a patterned paper) is left to drop_rule_lines, which finds its
+    top and bottom as rules and then its sides.
     """
     count, labels, stats = components(mask.view(np.uint8))
     if count <= 2:
@@ -94,13 +95,23 @@ def drop_boxes(mask: np.ndarray) -> np.ndarray:
         stroke = labels[y : y + h, x : x + w] == label
         if not inside.any() or not is_frame(stroke):
             continue
-        dy, dx = frame_band(h), frame_band(w)
-        band = np.ones((h, w), bool)
-        band[dy:-dy, dx:-dx] = False
+        inner = np.zeros((h, w), bool)
+        top, bottom = _line_width(stroke), h - _line_width(stroke[::-1])
+        left, right = _line_width(stroke.T), w - _line_width(stroke.T[::-1])
+        inner[top:bottom, left:right] = True
         if out is mask:
             out = mask.copy()
-        out[y : y + h, x : x + w] &= ~(band & stroke)
+        out[y : y + h, x : x + w] &= inner | ~stroke
     return out
+
+
+def _line_width(stroke: np.ndarray) -> int:
+    """How thick a frame's line is along the top of its box (a bool mask cut to the box): the
+    median run of ink down from the top edge, over the columns inked there, and a pixel more
+    for the anti-aliased fringe. A digit touching the box from inside keeps all but that."""
+    inked = stroke[:, stroke[0]]
+    runs = np.where(inked.all(axis=0), len(stroke), np.argmin(inked, axis=0))
+    return int(np.median(runs)) + 1 if runs.size else 1
 
 
 def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
