@@ -188,8 +188,10 @@ def _dark_on_light(gray: np.ndarray) -> bool:
         return level > 0.5
     low, high = quantiles(gray, [0.02, 0.98])
     where = (float(np.median(border)) - low) / max(high - low, 1e-3)
-    if where >= 0.7 or where <= 0.25:  # the border, mostly paper, is near one end: settled
+    framed = np.count_nonzero(border < low + 0.25 * (high - low)) > 0.9 * border.size
+    if where >= 0.7 or (where <= 0.25 and not framed):  # mostly paper, near one end: settled
         return where >= 0.7
+    # (A border dark all round is a printed frame cut at its line as often as dark paper.)
     side = max(3, max(gray.shape) // 4) | 1  # much wider than any stroke
     departure = gray - cv2.blur(gray, (side, side))
     darker, lighter = quantiles(departure, [0.002, 0.998])

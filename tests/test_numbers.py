@@ -197,3 +197,11 @@ def test_read_number_in_a_box_cut_at_its_line(reader, sample):
     image = np.pad(written(sample, [2, 5, 3], gaps=[16, 16]), 8)
     cv2.rectangle(image, (0, 0), (image.shape[1] - 1, image.shape[0] - 1), 255, 2)
     assert reader.read_number(255 - image).text == "253"
+
+
+def test_read_number_in_a_box_cut_at_its_line_on_grey_cheque_paper(reader, sample):
+    # The same on mid-grey security paper: the border is all the box's dark line.
+    ink = np.pad(written(sample, [4, 0, 7], gaps=[16, 16]), 8).astype(np.float32) / 255
+    cv2.rectangle(ink, (0, 0), (ink.shape[1] - 1, ink.shape[0] - 1), 1.0, 2)
+    image = synthetic.on_paper(ink, np.random.default_rng(3))
+    assert reader.read_number(image).text == "407"
