@@ -188,14 +188,27 @@ def _dark_on_light(gray: np.ndarray) -> bool:
         return level > 0.5
     low, high = quantiles(gray, [0.02, 0.98])
     where = (float(np.median(border)) - low) / max(high - low, 1e-3)
-    framed = np.count_nonzero(border < low + 0.25 * (high - low)) > 0.9 * border.size
-    if where >= 0.7 or (where <= 0.25 and not framed):  # mostly paper, near one end: settled
+    if where <= 0.25 and _framed(gray, border, low, high):
+        where = 0.5  # a printed frame cut at its line is no paper: judged below
+    if where >= 0.7 or where <= 0.25:  # the border, mostly paper, is near one end: settled
         return where >= 0.7
-    # (A border dark all round is a printed frame cut at its line as often as dark paper.)
     side = max(3, max(gray.shape) // 4) | 1  # much wider than any stroke
     departure = gray - cv2.blur(gray, (side, side))
     darker, lighter = quantiles(departure, [0.002, 0.998])
     return -darker > lighter
+
+
+def _framed(gray: np.ndarray, border: np.ndarray, low: float, high: float) -> bool:
+    """Whether a border dark all round is a printed line (a form's box cut at its line) with
+    light paper just inside it, rather than dark paper or a dark background."""
+    dark = low + 0.25 * (high - low)
+    if np.count_nonzero(border < dark) < 0.9 * border.size:
+        return False
+    k = max(3, min(gray.shape) // 15)  # a few pixels in: past the line
+    if min(gray.shape) <= 3 * k:
+        return False
+    inside = np.concatenate([gray[k, k:-k], gray[-k - 1, k:-k], gray[k:-k, k], gray[k:-k, -k - 1]])
+    return float(np.median(inside)) > low + 0.7 * (high - low)
 
 
 def _even_out_background(ink: np.ndarray) -> np.ndarray:
