@@ -175,11 +175,10 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     if not 0.25 <= level <= 0.75:
         # A bold digit cut tightly can cover more than half its crop, and the median is then
-        # the ink; the border is still mostly paper (a 0 in a 64-pixel tight crop, ink on 62%
-        # of it, was read inverted).
-        # A frame printed along the very edge (a form's box cut at its line) makes the border
-        # all ink, while a tight crop's digit meets it in places only: the border decides when
-        # it is mostly, not all, the other way.
+        # the ink (a 0 in a 64-pixel tight crop, ink on 62% of it, was read inverted); the
+        # border, which the digit meets in places only, is still mostly paper. A frame printed
+        # along the very edge (a form's box cut at its line) makes the border all ink. So the
+        # border decides when it is mostly, not all, the other way.
         light = float(np.count_nonzero(border > 0.5)) / border.size
         if level < 0.5 and 0.5 < light < 0.9:
             return True
