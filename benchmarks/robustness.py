@@ -15,6 +15,7 @@ Two readers use the same model:
 
 European 1s and 7s (a flag, a crossed stem), made from MNIST test digits with the generator that
 training uses, are read after a scan: an optimistic check that the model learnt those styles.
+Digits stored at zip-code size (16x16, as the USPS set keeps them) are enlarged and scanned.
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -148,6 +149,42 @@ def cut_rows(rec: Recognizer, data, chosen, rng) -> dict:
     return rows
 
 
+def zip_code_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Digits stored the way zip-code sets store them: the digit's box scaled to fill 16x16
+    pixels (aspect kept), then enlarged 4-8 times (blocky or smooth) and scanned on paper.
+    Not the generator training uses (styles.low_resolution): a fixed 16-pixel frame."""
+    labels = data.y_test[chosen]
+    ours, theirs = [], []
+    for i in chosen:
+        digit = data.x_test[i]
+        ys, xs = np.nonzero(digit > 30)
+        box = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        scale = 16 / max(box.shape)
+        size = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
+        small = np.zeros((16, 16), np.uint8)
+        top, left = (16 - size[1]) // 2, (16 - size[0]) // 2
+        small[top : top + size[1], left : left + size[0]] = cv2.resize(
+            box, size, interpolation=cv2.INTER_AREA
+        )
+        factor = int(rng.integers(4, 9))
+        method = cv2.INTER_NEAREST if rng.random() < 0.5 else cv2.INTER_LINEAR
+        big = cv2.resize(small, None, fx=factor, fy=factor, interpolation=method)
+        page = np.pad(255 - big, int(rng.integers(4, 30)), constant_values=255)
+        page = np.clip(page * rng.uniform(0.8, 0.97) + rng.normal(0, 3, page.shape), 0, 255)
+        file = synthetic.encode(page.astype(np.uint8), "scan", rng)
+        ours.append(rec.predict(file).digit)
+        theirs.append(peers_input(file))
+    peers = rec.probabilities(np.stack(theirs)).argmax(axis=1)
+    return {
+        "zip-code size: stored at 16x16, enlarged 4-8x, scanned": {
+            "digitrec": float(np.mean([o == y for o, y in zip(ours, labels, strict=True)])),
+            "peers": float(np.mean(peers == labels)),
+            "no_digit_found": int(sum(o is None for o in ours)),
+            "ms_per_image": float("nan"),
+        }
+    }
+
+
 def uci_row(rec: Recognizer) -> dict | None:
     """Other writers' digits (scikit-learn's UCI set) on the canvas, or None without sklearn."""
     outside = uci_canvases()
@@ -205,6 +242,7 @@ def main(argv=None) -> int:
     rows = rendered_rows(rec, data, chosen, rng)
     rows.update(cut_rows(rec, data, chosen, rng))
     rows.update(style_rows(rec, data, len(chosen), rng))
+    rows.update(zip_code_row(rec, data, chosen, rng))
     uci = uci_row(rec)
     if uci is not None:
         rows["UCI digits, other writers (sklearn)"] = uci
