@@ -225,7 +225,8 @@ def _even_out_background(ink: np.ndarray) -> np.ndarray:
     # a background do not need all of them, and this runs on every stroke drawn in the app.
     sample = ink[::4, ::4]
     level = float(np.median(sample))
-    rough = (sample > max(otsu(sample), level + 0.1)).astype(np.uint8)
+    split = otsu(sample)
+    rough = (sample > max(split, level + 0.1)).astype(np.uint8)
     around = sample[cv2.dilate(rough, np.ones((3, 3), np.uint8)) == 0]
     if around.size == 0:
         return clip01(ink - np.float32(level))
@@ -245,8 +246,9 @@ def _even_out_background(ink: np.ndarray) -> np.ndarray:
         distance = cv2.distanceTransform(strokes.astype(np.uint8), cv2.DIST_L2, 3)
         stroke = 2.0 * quantiles(distance[strokes], [0.9])[0]
     side = int(max(5, 2.5 * stroke + 3)) | 1
-    if side > widest and _reaches_sides(sample) >= 2:  # a tight crop of a bold digit?
-        floor = _flat_floor(sample)
+    above = sample > split if side > widest else None  # the strokes, for a tight crop's tests
+    if above is not None and _reaches_sides(above) >= 2:  # a tight crop of a bold digit?
+        floor = _flat_floor(sample, above)
         if floor is not None:
             return clip01(ink - np.float32(floor))
         side = widest
@@ -254,17 +256,17 @@ def _even_out_background(ink: np.ndarray) -> np.ndarray:
     return clip01(ink - background)
 
 
-def _reaches_sides(sample: np.ndarray) -> int:
-    """How many of the picture's four sides the ink above Otsu's threshold touches; 0 when
-    that ink is in many pieces (a printed web, not a digit's few strokes)."""
-    ink = sample > otsu(sample)
+def _reaches_sides(ink: np.ndarray) -> int:
+    """How many of the picture's four sides the ink (a bool mask: above Otsu's threshold)
+    touches; 0 when that ink is in many pieces (a printed web, not a digit's few strokes)."""
     if cv2.connectedComponents(ink.view(np.uint8), connectivity=8)[0] > 5:
         return 0
     return int(ink[0].any()) + int(ink[-1].any()) + int(ink[:, 0].any()) + int(ink[:, -1].any())
 
 
-def _flat_floor(sample: np.ndarray) -> float | None:
-    """The paper's level when it is the same all over, else None.
+def _flat_floor(sample: np.ndarray, above: np.ndarray) -> float | None:
+    """The paper's level when it is the same all over, else None (`above`: the sample's
+    pixels above Otsu's threshold).
 
     Asked when the strokes are too wide for the grey opening's window and the ink reaches two
     or more sides of the picture in a few pieces: a tight crop of a bold digit (cut from a
@@ -280,14 +282,13 @@ def _flat_floor(sample: np.ndarray) -> float | None:
     height, width = sample.shape
     if min(height, width) < 8:
         return None
-    threshold = otsu(sample)
     floors = []
     for i in range(4):
         for j in range(4):
-            cell = sample[
-                i * height // 4 : (i + 1) * height // 4, j * width // 4 : (j + 1) * width // 4
-            ]
-            if np.count_nonzero(cell > threshold) < 0.8 * cell.size:
+            rows = slice(i * height // 4, (i + 1) * height // 4)
+            columns = slice(j * width // 4, (j + 1) * width // 4)
+            cell = sample[rows, columns]
+            if np.count_nonzero(above[rows, columns]) < 0.8 * cell.size:
                 floors.append(float(cell.min()))
     if len(floors) < 8 or max(floors) - min(floors) >= 0.12:
         return None
