@@ -9,10 +9,13 @@ standard library's `numbers` module would break numpy's import for every script 
 Numbers are composed from MNIST **test** digits (and, when scikit-learn is installed, from its
 UCI digits by other writers) the way amounts and codes are written (digitrec.synthetic): 1-12
 digits from one writer's hand, a third of the neighbours touching or overlapping, a '$' before
-15% of them, thousands separators ('.', ',', now and then '/'), endings ('-', '=', ',-'),
-underlines, and then drawn on the app's canvas, scanned on white paper, scanned on patterned
-cheque paper, photographed, or written in a form's printed box and scanned ("form"). Nothing
-here is used for training (train_cnn.py and train_strings.py only see MNIST's training digits).
+15% of them, '#' or '*' guarding 10%, thousands separators ('.', ',', now and then '/'),
+endings ('-', '=', ',-', '#', '*', a long dash), underlines, and then drawn on the app's
+canvas, scanned on white paper, scanned on patterned cheque paper, photographed, or written in
+a form's printed box and scanned ("form"). Two more sets are written by a hand of their own
+("leaning", synthetic.hand: -0.3..0.5 columns per row beyond MNIST's own lean, -6..6 degrees
+uphill, digits 0.65-1.3 times as wide), scanned on white and on cheque paper. Nothing here is
+used for training (train_cnn.py and train_strings.py only see MNIST's training digits).
 
 Three readers, the same digit model:
   digitrec     Recognizer.read_number: separators and rules dropped, the line read by the string
@@ -43,6 +46,7 @@ from digitrec.data import load_uci_digits
 from digitrec.preprocess import to_model_inputs
 
 KINDS = ("canvas", "scan", "cheque", "photo", "form")
+LEANING = ("scan", "cheque")  # also written leaning and uphill (synthetic.lean), MNIST test only
 
 
 def components_reading(rec: Recognizer, image) -> str:
@@ -65,12 +69,15 @@ def edit_distance(a: str, b: str) -> int:
     return row[-1]
 
 
-def make_numbers(images, labels, kind: str, count: int, rng: np.random.Generator):
-    """`count` (image, truth) pairs: numbers of 1-12 digits, most of them 3-8 long."""
+def make_numbers(images, labels, kind: str, count: int, rng, leaning: bool = False):
+    """`count` (image, truth) pairs: numbers of 1-12 digits, most of them 3-8 long; with
+    `leaning`, each in a hand of its own (synthetic.hand: leaning, uphill, narrow or wide)."""
     for _ in range(count):
         length = int(np.clip(rng.normal(5.5, 2.5), 1, 12))
         chosen = rng.integers(0, len(images), length)
         ink = synthetic.compose_number(list(images[chosen]), rng)
+        if leaning:
+            ink = synthetic.hand(ink, rng)
         yield synthetic.render_number(ink, kind, rng), "".join(map(str, labels[chosen]))
 
 
@@ -182,6 +189,12 @@ def main(argv=None) -> int:
             numbers = list(make_numbers(images, labels, kind, args.count, rng))
             results[f"{source}, {kind}"] = score(rec, numbers, sheet)
             print(f"  {source}, {kind}: {results[f'{source}, {kind}']['digitrec']}", flush=True)
+    leaning = np.random.default_rng(args.seed + 1)  # its own draws: the sets above stay put
+    for kind in LEANING:
+        numbers = list(make_numbers(data.x_test, data.y_test, kind, args.count, leaning, True))
+        name = f"MNIST test, {kind}, leaning"
+        results[name] = score(rec, numbers, sheet)
+        print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
     print()
     print(table(results))

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from digitrec import straighten
 from digitrec.decode import to_array
 from digitrec.preprocess import fit_mnist, ink_and_mask
 from digitrec.segment import (
@@ -147,19 +148,27 @@ class Line:
     stroke: float  # the pen's width
     offset: tuple[int, int]  # (x, y) of the crop in the worked image
     scale: float  # worked image -> input image
+    straightened: np.ndarray | None = None  # 3x3: the crop's pixels -> `ink`'s (None: as cut)
 
     def to_input(self, box) -> tuple[int, int, int, int]:
-        """A box on `ink` -> the same box in the input image's pixels."""
+        """A box on `ink` -> the box around it in the input image's pixels."""
         x, y, w, h = box
+        if self.straightened is not None:  # the box's corners back on the crop
+            corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]])
+            back = np.linalg.inv(self.straightened)[:2] @ corners.T
+            (x, y), (x1, y1) = back.min(axis=1), back.max(axis=1)
+            w, h = x1 - x, y1 - y
         x, y = x + self.offset[0], y + self.offset[1]
         return tuple(int(round(v * self.scale)) for v in (x, y, w, h))
 
 
 def segment_number(image) -> Line | None:
-    """Decode, find the ink, clean it and find its strokes (None: no ink).
+    """Decode, find the ink, straighten and clean it and find its strokes (None: no ink).
 
     The ink and the strokes' masks are cropped to the written line: every later step then
-    works on far fewer pixels.
+    works on far fewer pixels. The line is levelled before its rules are looked for (an
+    underline or a box helps find the line's angle) and set upright after they are dropped
+    (a box's sides would hide the digits' lean); see digitrec.straighten.
     """
     ink, mask, scale = ink_and_mask(image)
     if not mask.any():
@@ -169,8 +178,12 @@ def segment_number(image) -> Line | None:
     x0, y0 = max(0, x - margin), max(0, y - margin)
     ink = np.ascontiguousarray(ink[y0 : y + h + margin, x0 : x + w + margin])
     mask = np.ascontiguousarray(mask[y0 : y + h + margin, x0 : x + w + margin])
-    strokes, height, stroke = atoms(drop_separators(drop_rule_lines(drop_boxes(mask))))
-    return Line(ink, strokes, height, stroke, (x0, y0), scale)
+    ink, mask, done = straighten.level(ink, mask)
+    clean = drop_separators(drop_rule_lines(drop_boxes(mask)))
+    ink, clean, done = straighten.upright(ink, clean, done)
+    strokes, height, stroke = atoms(clean)
+    moved = None if np.array_equal(done, np.eye(3)) else done
+    return Line(ink, strokes, height, stroke, (x0, y0), scale, moved)
 
 
 def read_number(recognizer, image) -> NumberReading:

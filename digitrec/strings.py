@@ -185,14 +185,18 @@ def ctc_loss(y_true, y_pred):
     return ops.ctc_loss(ops.maximum(labels, 0), log_p, label_length, logit_length, mask_index=BLANK)
 
 
-KINDS = ("canvas", "scan", "cheque", "photo")
+KINDS = ("canvas", "scan", "cheque", "photo", "form")
+KIND_SHARES = (0.25, 0.2, 0.3, 0.15, 0.1)  # of the training lines written as each kind
+BY_HAND = 0.5  # share of training lines leaning, uphill, narrow or wide (synthetic.hand)
+SMALL = 0.15  # share of training lines scanned small: 0.3-0.7 of their size, digits 9-49 px
 
 
 def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator):
-    """One training line from (n, 28, 28) uint8 training digits: the number composed, written
-    as a canvas, scan, cheque or photo, cleaned by digitrec.numbers' own preprocessing (rules
-    and separators dropped) and put into the model's input. -> ((HEIGHT, W), "digits") or None
-    when preprocessing finds no ink."""
+    """One training line from (n, 28, 28) uint8 training digits: the number composed (half of
+    them as a hand sets it down: leaning, uphill, narrow or wide), written as a canvas, scan,
+    cheque, photo or form (some scanned small), cleaned by digitrec.numbers' own preprocessing
+    (rules and separators dropped) and put into the model's input. -> ((HEIGHT, W), "digits")
+    or None when preprocessing finds no ink."""
     from digitrec import styles, synthetic
 
     written = []
@@ -211,19 +215,26 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
         touching=float(rng.uniform(0.15, 0.6)),
         spacing=1.5 if rng.random() < 0.3 else 0.4,
     )
-    kind = KINDS[int(rng.choice(4, p=[0.25, 0.25, 0.3, 0.2]))]
-    image = written_line(ink, kind, rng)
+    if rng.random() < BY_HAND:  # set straight again by preprocessing, as well as it can
+        ink = synthetic.hand(ink, rng)
+    kind = KINDS[int(rng.choice(len(KINDS), p=KIND_SHARES))]
+    shrink = rng.uniform(0.3, 0.7) if rng.random() < SMALL else 1.0
+    image = written_line(ink, kind, rng, shrink)
     return None if image is None else (image, "".join(str(int(d)) for d in labels))
 
 
-def written_line(ink: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray | None:
-    """A composed number's ink (digitrec.synthetic.compose_number) written as `kind`, cleaned
-    by digitrec.numbers' own preprocessing and put into the model's input: (HEIGHT, W) float32,
-    or None when preprocessing finds no ink."""
+def written_line(ink: np.ndarray, kind: str, rng: np.random.Generator, shrink: float = 1.0):
+    """A composed number's ink (digitrec.synthetic.compose_number) written as `kind`, scanned
+    at `shrink` times its size, cleaned by digitrec.numbers' own preprocessing and put into the
+    model's input: (HEIGHT, W) float32, or None when preprocessing finds no ink."""
     from digitrec import synthetic
     from digitrec.numbers import segment_number
 
-    line = segment_number(synthetic.render_number(ink, kind, rng))
+    image = synthetic.render_number(ink, kind, rng)
+    if shrink != 1.0:
+        size = (max(1, round(image.shape[1] * shrink)), max(1, round(image.shape[0] * shrink)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    line = segment_number(image)
     if line is None or not line.strokes:
         return None
     placed = line_input(line.ink, np.logical_or.reduce(line.strokes), line.height, line.stroke)

@@ -16,6 +16,7 @@ import numpy as np
 
 from digitrec.contract import FIT_BOX
 from digitrec.preprocess import stroke_width
+from digitrec.straighten import warp_whole
 
 CANVAS = 280  # the app's canvas, in CSS pixels
 
@@ -251,10 +252,13 @@ def _dollar(height: float, stroke: float) -> np.ndarray:
 
 
 def _mark(kind: str, height: float, stroke: float) -> np.ndarray:
-    """A separator drawn by hand: '.', ',', '-', '=' or '/' as (h, w) float32 ink, baseline at
-    the bottom of a box `height` tall (so that it sits on the line with the digits; a '/', 1.4
-    heights long, runs from the box's top to well below the baseline)."""
-    w = int(max(3, {"-": 0.45, "=": 0.45, "/": 0.75}.get(kind, 0.15) * height + stroke))
+    """A mark drawn by hand: '.', ',', '-', '=' or '/' between or after the digits, '#' or '*'
+    guarding an amount, or '--' (a dash 2.5 heights long filling the rest of the field), as
+    (h, w) float32 ink, baseline at the bottom of a box `height` tall (so that it sits on the
+    line with the digits; a '/', 1.4 heights long, runs from the box's top to well below the
+    baseline)."""
+    widths = {"-": 0.45, "=": 0.45, "/": 0.75, "#": 0.8, "*": 0.55, "--": 2.5}
+    w = int(max(3, widths.get(kind, 0.15) * height + stroke))
     box = np.zeros((int(height * (1.45 if kind == "/" else 1.25)), w), np.float32)
     t = max(1, int(round(stroke)))
     base = int(height) - t
@@ -269,6 +273,19 @@ def _mark(kind: str, height: float, stroke: float) -> np.ndarray:
             cv2.line(box, (t, int(height * y)), (w - t, int(height * y)), 1.0, t, cv2.LINE_AA)
     elif kind == "/":
         cv2.line(box, (t, int(height * 1.4)), (w - t, t), 1.0, t, cv2.LINE_AA)
+    elif kind == "--":
+        cv2.line(box, (t, int(height * 0.6)), (w - t, int(height * 0.55)), 1.0, t, cv2.LINE_AA)
+    elif kind == "#":  # two posts leaning right, two bars: as tall as the digits
+        for f in (0.3, 0.7):
+            top, foot = int(f * w + 0.1 * w), int(f * w - 0.1 * w)
+            cv2.line(box, (top, int(0.05 * height)), (foot, base), 1.0, t, cv2.LINE_AA)
+            y = int(height * (0.1 + 0.75 * f))
+            cv2.line(box, (t, y), (w - t, y), 1.0, t, cv2.LINE_AA)
+    elif kind == "*":  # three strokes crossing, in the upper half of the line
+        r, cx, cy = (w - 2 * t) / 2, w / 2, 0.4 * height
+        for a in np.radians([90, 30, 150]):
+            dx, dy = r * np.cos(a), r * np.sin(a)
+            cv2.line(box, (int(cx - dx), int(cy - dy)), (int(cx + dx), int(cy + dy)), 1.0, t)
     return box
 
 
@@ -285,8 +302,9 @@ def compose_number(
     (28, 28) uint8 digits -> (H, W) float32 ink. One writer's height and pen for the whole row,
     each digit a little higher or lower; a pair of neighbours touches or overlaps with
     probability `touching`, else a gap of up to `spacing` digit heights. With `marks`, a '$'
-    before the amount, separators between groups of three ('.', ',', now and then '/'), an
-    ending ('-', '=', ',-') and an underline appear as they do on cheques. Given a list as
+    or guarding marks ('#', '*', '**', '***') before the amount, separators between groups of
+    three ('.', ',', now and then '/'), an ending ('-', '=', ',-', '#', '*', a long dash) and
+    an underline appear as they do on cheques. Given a list as
     `boxes`, each digit's box (x, y, w, h) in the returned ink is appended to it.
     """
     height = rng.uniform(30, 70)
@@ -298,6 +316,9 @@ def compose_number(
     pieces: list[tuple[np.ndarray, int, bool]] = []  # (ink, dy, is_digit)
     if marks and rng.random() < 0.15:  # a currency sign before the amount
         pieces.append((_dollar(height, stroke), -int(0.2 * height), False))
+    elif marks and rng.random() < 0.12:  # or marks guarding it: '#', '*', '**' or '***'
+        guard = str(rng.choice(["#", "*", "**", "***"]))
+        pieces += [(_mark(guard[0], height, stroke), 0, False)] * len(guard)
     for k, digit in enumerate(digits):
         h = height * rng.uniform(0.9, 1.1)
         pieces.append((strokes(digit, h, stroke), int(rng.uniform(-0.06, 0.06) * height), True))
@@ -306,7 +327,7 @@ def compose_number(
             rise = int(rng.uniform(0, 0.15) * height) if separator == "/" else 0
             pieces.append((_mark(separator, height, stroke), -rise, False))
     if marks and rng.random() < 0.4:
-        endings = ["-", "=", ",-", ".-"]
+        endings = [["-"], ["="], [",", "-"], [".", "-"], ["#"], ["*"], ["--"], [",", "--"]]
         for kind in endings[int(rng.integers(len(endings)))]:
             pieces.append((_mark(kind, height, stroke), 0, False))
 
@@ -339,6 +360,26 @@ def compose_number(
         t = max(1, int(stroke * rng.uniform(0.5, 1.0)))
         cv2.line(frame, (x0, y), (frame.shape[1] - x0, y + int(rng.integers(-3, 4))), 1.0, t)
     return frame
+
+
+def hand(
+    ink: np.ndarray,
+    rng: np.random.Generator,
+    slant: float | None = None,
+    skew: float | None = None,
+    width: float | None = None,
+) -> np.ndarray:
+    """A composed number as one writer's hand sets it down: every digit leaning `slant`
+    columns per row further than MNIST's do (top to the right positive; drawn from -0.3..0.5
+    when None), the line running uphill by `skew` degrees (drawn from -6..6) and the digits
+    `width` times as wide as MNIST's (drawn from 0.65..1.3). (H, W) float32 ink -> the same
+    ink moved, the picture grown to hold all of it."""
+    slant = rng.uniform(-0.3, 0.5) if slant is None else slant
+    skew = rng.uniform(-6.0, 6.0) if skew is None else skew
+    width = rng.uniform(0.65, 1.3) if width is None else width
+    ink = warp_whole(ink, np.array([[width, -slant, 0.0], [0.0, 1.0, 0.0]]))[0]
+    h, w = ink.shape
+    return warp_whole(ink, cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0))[0]
 
 
 def render_number(ink: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:

@@ -82,6 +82,23 @@ def test_read_number_skips_a_dollar_sign(reader, sample, where):
     assert reader.read_number(image).text == "60"
 
 
+@pytest.mark.parametrize("guard", ["#", "*", "**", "--"])
+def test_read_number_skips_marks_guarding_an_amount(recognizer, sample, guard):
+    # "#2530#", "*2530*": marks written so that nothing can be added to an amount; a long dash
+    # fills the field after it. The line reader learnt to pass over them (no rule drops them).
+    def mark(kind):
+        ink = np.rint(synthetic._mark(kind, 60, 6.0) * 255).astype(np.uint8)[:86]
+        piece = np.zeros((96, ink.shape[1] + 16), np.uint8)
+        piece[10 : 10 + ink.shape[0], 8 : 8 + ink.shape[1]] = ink
+        return piece
+
+    marks = [mark(kind) for kind in guard] if guard != "--" else []
+    digits = written(sample, [2, 5, 3, 0], gaps=[16, 16, 16])
+    ending = [mark(guard[0])] if guard != "--" else [mark("--")]
+    image = np.hstack([*marks, digits, *ending])
+    assert recognizer.read_number(image).text == "2530"
+
+
 def test_read_number_keeps_a_tall_digit_at_the_end(reader, sample):
     # A last digit a little bigger than the rest is no currency sign.
     image = written(sample, [3, 4], gaps=[20])

@@ -155,10 +155,49 @@ def test_compose_number_marks_add_separators_and_endings(sample):
     # Over a few seeds, some numbers get a separator or an ending: more pieces than digits.
     digits = list(sample.x_test[:6])
     pieces = [
-        ink_columns(synthetic.compose_number(digits, np.random.default_rng(seed)))
+        ink_columns(synthetic.compose_number(digits, np.random.default_rng(seed), touching=0.0))
         for seed in range(10)
     ]
     assert max(pieces) > len(digits)
+
+
+def test_marks_guarding_an_amount_are_drawn_as_people_draw_them():
+    height, stroke = 50.0, 4.0
+    hash_ = synthetic._mark("#", height, stroke) > 0.5
+    rows = hash_.any(axis=1)
+    assert rows[: int(0.2 * height)].any() and rows[int(0.8 * height) : int(height)].any()
+    assert (hash_.mean(axis=1) > 0.6).sum() >= 2 * int(stroke) - 2  # two bars across
+    assert ink_columns(hash_[int(0.45 * height) : int(0.55 * height)]) == 2  # two posts
+    star = synthetic._mark("*", height, stroke) > 0.5
+    ys = np.nonzero(star.any(axis=1))[0]
+    assert ys.max() < 0.75 * height  # high on the line, clear of the baseline
+    dash = synthetic._mark("--", height, stroke) > 0.5
+    assert dash.any(axis=0).sum() >= 2 * height and dash.any(axis=1).sum() <= 2 * stroke
+
+
+def test_compose_number_guards_some_amounts(sample):
+    # Over many seeds a number starts with '#' or '*' (ink before the first digit, lower than
+    # a '$', which reaches above the digits) or ends in one: more pieces than digits.
+    digits = list(sample.x_test[:4])
+    pieces = [
+        ink_columns(synthetic.compose_number(digits, np.random.default_rng(seed), touching=0.0))
+        for seed in range(60)
+    ]
+    assert max(pieces) >= len(digits) + 2
+
+
+def test_hand_leans_tilts_and_narrows_a_number(sample):
+    ink = synthetic.compose_number(list(sample.x_test[:5]), np.random.default_rng(0), False)
+    same = synthetic.hand(ink, np.random.default_rng(0), 0.0, 0.0, 1.0)
+    assert np.allclose(same[: ink.shape[0], : ink.shape[1]], ink, atol=1e-4)
+    narrow = synthetic.hand(ink, np.random.default_rng(0), 0.0, 0.0, 0.7)
+    assert narrow.shape[1] == pytest.approx(0.7 * ink.shape[1], abs=4)
+    leaning = synthetic.hand(ink, np.random.default_rng(0), 0.5, 0.0, 1.0)
+    assert leaning.shape[1] == pytest.approx(ink.shape[1] + 0.5 * ink.shape[0], abs=4)
+    uphill = synthetic.hand(ink, np.random.default_rng(0), 0.0, 6.0, 1.0)
+    ys, xs = np.nonzero(uphill > 0.5)
+    assert np.polyfit(xs, ys, 1)[0] < -0.05  # rows go up (y down) to the right
+    assert uphill.sum() == pytest.approx(ink.sum(), rel=0.03)  # nothing cut off
 
 
 @pytest.mark.parametrize("kind", NUMBER_KINDS)
