@@ -1,9 +1,12 @@
 """Straightening a written number before it is split and read: the line's skew, the pen's slant.
 
 People write amounts uphill and lean their digits; scanners and phones add a tilt. Both models
-learnt upright rows of MNIST digits, and on 150 numbers of MNIST training digits (55,000-59,999)
-scanned on white paper, a line turned by 5 degrees read 69% exactly (96% upright) and a line
-leaning a further 0.3 (17 degrees) read 83%. Both are undone here, on the ink and its mask:
+learnt from MNIST digits, which stand upright in level rows. On 300 numbers of MNIST training
+digits (55,000-59,999) scanned on white or cheque paper, with the line reader trained on lines
+written so: turned by 5 degrees, 81-84% read exactly without this step, 91-94% with it; leaning
+0.5 columns per row further than MNIST's, 83-84% and 91%. Upright numbers pay a little for the
+estimates' noise: 1,383 of 1,500 (five kinds) read exactly with this step, 1,389 without. Both
+are undone here, on the ink and its mask:
 
     skew(mask)        the line's angle: the turn that makes its rows' profile sharpest
     slant(mask)       how far the strokes lean beyond MNIST's own lean
@@ -26,8 +29,10 @@ import numpy as np
 
 MAX_SKEW = 12.0  # degrees: lines turned further than this are not looked for
 MIN_SKEW = 1.5  # degrees: a smaller turn is left alone (an estimate this close is noise)
-SKEW_FROM = 3.5  # a line narrower than this many of its heights is not turned (too short to say)
-MIN_GAIN = 1.03  # ...nor one whose row profile, turned, is not this much sharper than level
+SKEW_FROM = 3.5  # a line this many of its heights long is turned when its row profile, turned,
+MIN_GAIN = 1.03  # ...is this much sharper than level
+SHORT_FROM = 2.0  # a shorter one (down to this many heights: two digits and more) only when
+SHORT_GAIN = 1.3  # ...turning sharpens it this much: a rule under it, not the digits' noise
 SLANT_FROM = 3.0  # a line narrower than this many of its heights keeps its lean
 MNIST_LEAN = 0.17  # the median lean (columns per row) that slant() finds in rows of MNIST digits
 MIN_SLANT = 0.1  # a lean closer than this to MNIST's is left alone
@@ -46,7 +51,8 @@ def skew(mask: np.ndarray) -> float:
     """The angle (degrees, counter-clockwise positive as in OpenCV) by which to turn the line
     in `mask` to make it level: 0.0 for a level line or one too short to say."""
     ys, xs = np.nonzero(mask)
-    if len(xs) < 20 or np.ptp(xs) < SKEW_FROM * max(np.ptp(ys), 1):
+    length = np.ptp(xs) / max(np.ptp(ys), 1) if len(xs) else 0.0
+    if len(xs) < 20 or length < SHORT_FROM:
         return 0.0
     if len(xs) > POINTS:
         keep = np.linspace(0, len(xs) - 1, POINTS).astype(np.intp)
@@ -60,7 +66,8 @@ def skew(mask: np.ndarray) -> float:
 
     coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.5, 1.0), key=rows_after_turn)
     best = max(coarse + np.arange(-0.75, 0.76, 0.25), key=rows_after_turn)
-    if abs(best) < MIN_SKEW or rows_after_turn(best) < MIN_GAIN * rows_after_turn(0.0):
+    gain = MIN_GAIN if length >= SKEW_FROM else SHORT_GAIN
+    if abs(best) < MIN_SKEW or rows_after_turn(best) < gain * rows_after_turn(0.0):
         return 0.0
     return float(best)
 

@@ -278,7 +278,7 @@ def test_upload_png_of_mnist_digit(browser, app_url, tmp_path):
 
 
 def test_upload_cheque_amount_reads_the_number_and_boxes_it(browser, app_url):
-    # "1990" with a thousands separator, an ending and an underline, on patterned cheque paper.
+    # "1,990" underlined, leaning and running uphill, on patterned cheque paper.
     from playwright.sync_api import expect
 
     page = open_app(browser, app_url)

@@ -34,6 +34,19 @@ def test_skew_leaves_level_lines_and_short_ones_alone(sample):
     assert straighten.skew(_mask(two)) == 0.0  # one or two digits: too short to tell
 
 
+def test_skew_levels_a_short_number_by_the_rule_under_it(sample):
+    # Four digits are too few to trust their row profile, but an underline is a sure guide
+    # (left tilted, it was no rule for drop_rule_lines and was read as part of the digits).
+    import cv2
+
+    rng = np.random.default_rng(8)
+    ink = _number(sample, rng, count=4)
+    ink = np.pad(ink, ((0, 12), (0, 0)))
+    cv2.line(ink, (2, ink.shape[0] - 14), (ink.shape[1] - 3, ink.shape[0] - 14), 1.0, 3)
+    tilted = synthetic.hand(ink, rng, 0.0, 5.0, 1.0)
+    assert straighten.skew(_mask(tilted)) == pytest.approx(-5.0, abs=1.0)
+
+
 def test_slant_follows_the_lean_a_line_is_given(sample):
     rng = np.random.default_rng(4)
     shifts = []
