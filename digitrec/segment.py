@@ -138,7 +138,9 @@ def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
     rules = [(max(0.9 * mask.shape[1], 1.2 * extent), top)]  # across the whole picture
     if not one_digit:
         stroke = stroke_width(mask)
-        rules.append((1.6 * extent, top))  # far longer than the digits are tall, anywhere
+        # Far longer than the digits are tall, anywhere; at least 9 pixels, so that a lone rule,
+        # all the ink there is (levelled, it is its own height), goes too.
+        rules.append((max(1.6 * extent, 9), top))
         rules.append((max(10 * stroke, 0.9 * extent), top + 0.8 * extent))  # an underline
     tilt = 3 if one_digit else 1
     merged = cv2.dilate(u8, np.ones((tilt, 1), np.uint8)) if tilt > 1 else u8

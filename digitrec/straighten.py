@@ -36,6 +36,7 @@ SHORT_GAIN = 1.3  # ...turning sharpens it this much: a rule under it, not the d
 SLANT_FROM = 3.0  # a line narrower than this many of its heights keeps its lean
 MNIST_LEAN = 0.17  # the median lean (columns per row) that slant() finds in rows of MNIST digits
 MIN_SLANT = 0.1  # a lean closer than this to MNIST's is left alone
+MAX_SLANT = 0.8  # and one found further than this (40 degrees) is no pen's: the edges misled
 SLANT_ROUNDS = 3  # measure, undo, measure again: each round takes back what loops hid
 SIDEWAYS = 1.5  # an edge pixel counts when its gradient is this many times more across than up
 POINTS = 3000  # ink pixels looked at (evenly spread) when turning the line
@@ -72,7 +73,7 @@ def skew(mask: np.ndarray) -> float:
     return float(best)
 
 
-def warp_whole(image: np.ndarray, matrix: np.ndarray, interpolation: int = cv2.INTER_LINEAR):
+def warp_whole(image: np.ndarray, matrix: np.ndarray):
     """`image` moved by the 2x3 affine `matrix` and shifted so that all of it stays in view:
     (the moved image, the 2x3 matrix that moved it)."""
     h, w = image.shape[:2]
@@ -81,12 +82,13 @@ def warp_whole(image: np.ndarray, matrix: np.ndarray, interpolation: int = cv2.I
     moved = matrix.astype(np.float64).copy()
     moved[:, 2] -= low
     size = (int(high[0] - low[0]) + 1, int(high[1] - low[1]) + 1)
-    return cv2.warpAffine(image, moved, size, flags=interpolation), moved
+    return cv2.warpAffine(image, moved, size, flags=cv2.INTER_LINEAR), moved
 
 
 def slant(mask: np.ndarray) -> float:
     """How far the strokes in `mask` lean beyond MNIST's usual lean, in columns per row (top to
-    the right positive): 0.0 when within MIN_SLANT of it, or for a line too short to say.
+    the right positive): 0.0 when within MIN_SLANT of it, beyond MAX_SLANT (a line of bars or
+    a rule has few upright edges, and those at its ends mislead), or for a line too short.
 
     The lean is the weighted median of gy / gx over the edges of near-vertical strokes (their
     gradient SIDEWAYS times more across than up). Sheared by t (x' = x + t y), an edge's
@@ -94,7 +96,7 @@ def slant(mask: np.ndarray) -> float:
     found so far were undone, without redrawing it.
     """
     _, _, w, h = cv2.boundingRect(mask.view(np.uint8))
-    if w < SLANT_FROM * h:
+    if w < SLANT_FROM * max(h, 1):  # an empty mask too
         return 0.0
     soft = cv2.GaussianBlur(mask.view(np.uint8).astype(np.float32), (0, 0), 1.0)
     gx = cv2.Sobel(soft, cv2.CV_32F, 1, 0, ksize=3)
@@ -116,7 +118,7 @@ def slant(mask: np.ndarray) -> float:
         if abs(step) < 0.03:
             break
         total += float(step)
-    return total if abs(total) >= MIN_SLANT else 0.0
+    return total if MIN_SLANT <= abs(total) <= MAX_SLANT else 0.0
 
 
 def _turned(ink, mask, matrix, done):

@@ -99,6 +99,16 @@ def test_read_number_skips_marks_guarding_an_amount(recognizer, sample, guard):
     assert recognizer.read_number(image).text == "2530"
 
 
+@pytest.mark.parametrize("pen", [1, 2, 3])
+@pytest.mark.parametrize("rise", [0, 20, 40, 50])
+def test_read_number_of_a_lone_rule_is_empty(recognizer, pen, rise):
+    # A rule with nothing on it, level or tilted: once levelled it is all the ink there is,
+    # as thin as it is tall, and was read as "7777779777777".
+    paper = np.full((80, 1200), 235, np.uint8)
+    cv2.line(paper, (20, 40 + rise // 2), (1180, 40 - rise // 2), 30, pen)
+    assert recognizer.read_number(paper).text == ""
+
+
 def test_read_number_keeps_a_tall_digit_at_the_end(reader, sample):
     # A last digit a little bigger than the rest is no currency sign.
     image = written(sample, [3, 4], gaps=[20])
