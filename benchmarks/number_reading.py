@@ -46,7 +46,7 @@ from digitrec.data import load_uci_digits
 from digitrec.preprocess import to_model_inputs
 
 KINDS = ("canvas", "scan", "cheque", "photo", "form")
-LEANING = ("scan", "cheque")  # also written leaning and uphill (synthetic.lean), MNIST test only
+LEANING = ("scan", "cheque")  # also written by a hand of their own (synthetic.hand), MNIST test
 
 
 def components_reading(rec: Recognizer, image) -> str:

@@ -148,14 +148,14 @@ class Line:
     stroke: float  # the pen's width
     offset: tuple[int, int]  # (x, y) of the crop in the worked image
     scale: float  # worked image -> input image
-    straightened: np.ndarray | None = None  # 3x3: the crop's pixels -> `ink`'s (None: as cut)
+    straightened: np.ndarray | None = None  # 3x3: `ink`'s pixels -> the crop's (None: as cut)
 
     def to_input(self, box) -> tuple[int, int, int, int]:
         """A box on `ink` -> the box around it in the input image's pixels."""
         x, y, w, h = box
         if self.straightened is not None:  # the box's corners back on the crop
             corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]])
-            back = np.linalg.inv(self.straightened)[:2] @ corners.T
+            back = self.straightened[:2] @ corners.T
             (x, y), (x1, y1) = back.min(axis=1), back.max(axis=1)
             w, h = x1 - x, y1 - y
         x, y = x + self.offset[0], y + self.offset[1]
@@ -182,8 +182,8 @@ def segment_number(image) -> Line | None:
     clean = drop_separators(drop_rule_lines(drop_boxes(mask)))
     ink, clean, done = straighten.upright(ink, clean, done)
     strokes, height, stroke = atoms(clean)
-    moved = None if np.array_equal(done, np.eye(3)) else done
-    return Line(ink, strokes, height, stroke, (x0, y0), scale, moved)
+    back = None if np.array_equal(done, np.eye(3)) else np.linalg.inv(done)
+    return Line(ink, strokes, height, stroke, (x0, y0), scale, back)
 
 
 def read_number(recognizer, image) -> NumberReading:
