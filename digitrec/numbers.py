@@ -214,9 +214,13 @@ def read_by_string(recognizer, line: Line, string) -> NumberReading:
     if string is None or not string.text:
         return NumberReading("", [], 0.0)
     where = string.decoded.steps
-    bounds = [0.0]
-    bounds += [string.column((a + b) / 2) for a, b in zip(where, where[1:], strict=False)]
-    bounds.append(float(line.ink.shape[1]))
+    inner = [string.column((a + b) / 2) for a, b in zip(where, where[1:], strict=False)]
+    # The outer digits reach as far out as they reach in (0.6 heights when alone): marks the
+    # reader passed over before or after the number ('***', '#', a long dash) stay out.
+    first, last = string.column(where[0]), string.column(where[-1])
+    start = 2 * first - inner[0] if inner else first - 0.6 * line.height
+    end = 2 * last - inner[-1] if inner else last + 0.6 * line.height
+    bounds = [max(0.0, start), *inner, min(float(line.ink.shape[1]), end)]
     slices = []
     for k in range(len(where)):
         left, right = max(0, round(bounds[k])), max(0, round(bounds[k + 1]))

@@ -96,7 +96,12 @@ def test_read_number_skips_marks_guarding_an_amount(recognizer, sample, guard):
     digits = written(sample, [2, 5, 3, 0], gaps=[16, 16, 16])
     ending = [mark(guard[0])] if guard != "--" else [mark("--")]
     image = np.hstack([*marks, digits, *ending])
-    assert recognizer.read_number(image).text == "2530"
+    reading = recognizer.read_number(image)
+    assert reading.text == "2530"
+    # The boxes (and the classifier's slices) hold the digits, not the marks around them.
+    start = sum(mark.shape[1] for mark in marks)
+    x, _, w, _ = reading.digits[-1].box
+    assert reading.digits[0].box[0] >= start and x + w <= start + digits.shape[1]
 
 
 @pytest.mark.parametrize("pen", [1, 2, 3])
