@@ -93,7 +93,10 @@ def _flattened(image: np.ndarray) -> np.ndarray | None:
     opaque = alpha > 0.5
     if not opaque.any():
         return None
-    backdrop = np.float32(1.0 if np.median(gray[opaque]) < 0.5 else 0.0)
+    # Most opaque pixels dark: a light backdrop. Counted, not a median: 5 us instead of 80 on
+    # the drawing's box of a transparent canvas.
+    dark = np.count_nonzero(opaque & (gray < 0.5))
+    backdrop = np.float32(1.0 if 2 * dark > np.count_nonzero(opaque) else 0.0)
     return gray * alpha + backdrop * (1.0 - alpha)
 
 
