@@ -14,7 +14,9 @@ endings ('-', '=', ',-', '#', '*', a long dash), underlines, and then drawn on t
 canvas, scanned on white paper, scanned on patterned cheque paper, photographed, or written in
 a form's printed box and scanned ("form"). Two more sets are written by a hand of their own
 ("leaning", synthetic.hand: -0.3..0.5 columns per row beyond MNIST's own lean, -6..6 degrees
-uphill, digits 0.65-1.3 times as wide), scanned on white and on cheque paper. Nothing here is
+uphill, digits 0.65-1.3 times as wide), scanned on white and on cheque paper, and one set of
+photos has a hard-edged shadow across it (synthetic.hard_shadow: a hand or a phone over the
+page, the far side at 35-60% of the light). Nothing here is
 used for training (train_cnn.py and train_strings.py only see MNIST's training digits).
 
 Three readers, the same digit model:
@@ -195,6 +197,14 @@ def main(argv=None) -> int:
         name = f"MNIST test, {kind}, leaning"
         results[name] = score(rec, numbers, sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    shadowed = np.random.default_rng(args.seed + 2)  # its own draws too
+    numbers = [
+        (synthetic.hard_shadow(image, shadowed), truth)
+        for image, truth in make_numbers(data.x_test, data.y_test, "photo", args.count, shadowed)
+    ]
+    name = "MNIST test, photo, hard shadow"
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
     print()
     print(table(results))

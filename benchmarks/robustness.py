@@ -198,6 +198,19 @@ def narrow_row(rec: Recognizer, data, chosen, rng) -> dict:
     return {"narrow hand: 0.5-0.75 of MNIST's width, scanned": _row(ours, labels, peers)}
 
 
+def shadow_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Phone photos with a hard-edged shadow across the page (synthetic.hard_shadow)."""
+    labels = data.y_test[chosen]
+    ours, theirs = [], []
+    for i in chosen:
+        photo = synthetic.hard_shadow(synthetic.photo(data.x_test[i], rng), rng)
+        file = synthetic.encode(photo, "photo", rng)
+        ours.append(rec.predict(file).digit)
+        theirs.append(peers_input(file))
+    peers = rec.probabilities(np.stack(theirs)).argmax(axis=1)
+    return {"photo with a hard shadow across it": _row(ours, labels, peers)}
+
+
 def uci_row(rec: Recognizer) -> dict | None:
     """Other writers' digits (scikit-learn's UCI set) on the canvas, or None without sklearn."""
     outside = uci_canvases()
@@ -261,6 +274,7 @@ def main(argv=None) -> int:
         rows["UCI digits, other writers (sklearn)"] = uci
     rows.update(non_digit_rows(rec, len(chosen), rng))
     rows.update(narrow_row(rec, data, chosen, rng))  # last: the rows above keep their draws
+    rows.update(shadow_row(rec, data, chosen, rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}
