@@ -184,8 +184,8 @@ def _photograph(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def hard_shadow(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A shadow with an edge (a hand, a phone or a lamp's arm over the page) laid on an image:
     across a straight line at any angle the light falls to 35-60%, over 2-12 pixels. uint8 in,
-    uint8 out, any number of channels. Photos taken under a desk lamp look like this; the soft
-    shadow in `photo` does not test the background removal as hard."""
+    uint8 out: gray, RGB or RGBA (alpha kept). Photos taken under a desk lamp look like this;
+    the soft shadow in `photo` does not test the background removal as hard."""
     height, width = image.shape[:2]
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     theta = rng.uniform(0, 2 * np.pi)
@@ -194,7 +194,11 @@ def hard_shadow(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     )
     shade = cv2.GaussianBlur((across > 0).astype(np.float32), (0, 0), rng.uniform(2, 12))
     light = 1.0 - (1.0 - rng.uniform(0.35, 0.6)) * shade
-    shaded = image.astype(np.float32) * (light if image.ndim == 2 else light[..., None])
+    shaded = image.astype(np.float32)
+    if image.ndim == 2:
+        shaded *= light
+    else:
+        shaded[..., :3] *= light[..., None]  # the colour, not the transparency
     return np.clip(shaded, 0, 255).astype(np.uint8)
 
 

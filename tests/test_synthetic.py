@@ -251,11 +251,14 @@ def test_encode_writes_scans_as_png_and_as_jpeg(sample):
     assert {Image.open(io.BytesIO(file)).format for file in files} == {"PNG", "JPEG"}
 
 
-@pytest.mark.parametrize("shape", [(120, 200), (120, 200, 3)])
+@pytest.mark.parametrize("shape", [(120, 200), (120, 200, 3), (120, 200, 4)])
 def test_hard_shadow_darkens_part_of_the_page_across_an_edge(shape):
     rng = np.random.default_rng(4)
     page = np.full(shape, 200, np.uint8)
     shaded = synthetic.hard_shadow(page, rng)
     assert shaded.shape == page.shape and shaded.dtype == np.uint8
+    if len(shape) == 3 and shape[2] == 4:
+        assert (shaded[..., 3] == 200).all()  # transparency is no light
+        shaded = shaded[..., :3]
     assert shaded.max() == 200  # the lit side is as it was
     assert 200 * 0.35 - 1 <= shaded.min() <= 200 * 0.6 + 1  # the far side: 35-60% of the light
