@@ -76,6 +76,16 @@ def _row(ours: list, labels, peers=None) -> dict:
     }
 
 
+def _read_both_ways(rec: Recognizer, files, labels) -> dict:
+    """A table row for files (an iterable: each is made as it is read) read by digitrec and
+    by the peers' way."""
+    ours, theirs = [], []
+    for file in files:
+        ours.append(rec.predict(file).digit)
+        theirs.append(peers_input(file))
+    return _row(ours, labels, rec.probabilities(np.stack(theirs)).argmax(axis=1))
+
+
 def rendered_rows(rec: Recognizer, data, chosen, rng) -> dict:
     """Each renderer's kind of file: digitrec and the peers' way, accuracy and time."""
     rows = {}
@@ -107,16 +117,14 @@ def style_rows(rec: Recognizer, data, count: int, rng) -> dict:
     rows = {}
     for label, name in ((1, "European 1 (flag), scanned"), (7, "European 7 (crossed), scanned")):
         digits = data.x_test[data.y_test == label][:count]
-        ours, theirs = [], []
-        for digit in digits:
-            styled = styles.with_style(digit.astype(np.float32) / 255.0, label, rng)
-            file = synthetic.encode(
-                synthetic.scan(np.rint(styled * 255).astype(np.uint8), rng), "scan", rng
-            )
-            ours.append(rec.predict(file).digit)
-            theirs.append(peers_input(file))
-        peers = rec.probabilities(np.stack(theirs)).argmax(axis=1)
-        rows[name] = _row(ours, label, peers)
+
+        def files(digits=digits, label=label):
+            for digit in digits:
+                styled = styles.with_style(digit.astype(np.float32) / 255.0, label, rng)
+                scanned = synthetic.scan(np.rint(styled * 255).astype(np.uint8), rng)
+                yield synthetic.encode(scanned, "scan", rng)
+
+        rows[name] = _read_both_ways(rec, files(), label)
     return rows
 
 
@@ -156,59 +164,56 @@ def zip_code_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Digits stored the way zip-code sets store them: the digit's box scaled to fill 16x16
     pixels (aspect kept), then enlarged 4-8 times (blocky or smooth) and scanned on paper.
     Not the generator training uses (styles.low_resolution): a fixed 16-pixel frame."""
-    labels = data.y_test[chosen]
-    ours, theirs = [], []
-    for i in chosen:
-        digit = data.x_test[i]
-        ys, xs = np.nonzero(digit > 30)
-        box = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-        scale = 16 / max(box.shape)
-        size = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
-        small = np.zeros((16, 16), np.uint8)
-        top, left = (16 - size[1]) // 2, (16 - size[0]) // 2
-        small[top : top + size[1], left : left + size[0]] = cv2.resize(
-            box, size, interpolation=cv2.INTER_AREA
-        )
-        factor = int(rng.integers(4, 9))
-        method = cv2.INTER_NEAREST if rng.random() < 0.5 else cv2.INTER_LINEAR
-        big = cv2.resize(small, None, fx=factor, fy=factor, interpolation=method)
-        page = np.pad(255 - big, int(rng.integers(4, 30)), constant_values=255)
-        page = np.clip(page * rng.uniform(0.8, 0.97) + rng.normal(0, 3, page.shape), 0, 255)
-        file = synthetic.encode(page.astype(np.uint8), "scan", rng)
-        ours.append(rec.predict(file).digit)
-        theirs.append(peers_input(file))
-    peers = rec.probabilities(np.stack(theirs)).argmax(axis=1)
-    return {"zip-code size: stored at 16x16, enlarged 4-8x, scanned": _row(ours, labels, peers)}
+
+    def files():
+        for i in chosen:
+            digit = data.x_test[i]
+            ys, xs = np.nonzero(digit > 30)
+            box = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+            scale = 16 / max(box.shape)
+            size = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
+            small = np.zeros((16, 16), np.uint8)
+            top, left = (16 - size[1]) // 2, (16 - size[0]) // 2
+            small[top : top + size[1], left : left + size[0]] = cv2.resize(
+                box, size, interpolation=cv2.INTER_AREA
+            )
+            factor = int(rng.integers(4, 9))
+            method = cv2.INTER_NEAREST if rng.random() < 0.5 else cv2.INTER_LINEAR
+            big = cv2.resize(small, None, fx=factor, fy=factor, interpolation=method)
+            page = np.pad(255 - big, int(rng.integers(4, 30)), constant_values=255)
+            page = np.clip(page * rng.uniform(0.8, 0.97) + rng.normal(0, 3, page.shape), 0, 255)
+            yield synthetic.encode(page.astype(np.uint8), "scan", rng)
+
+    row = _read_both_ways(rec, files(), data.y_test[chosen])
+    return {"zip-code size: stored at 16x16, enlarged 4-8x, scanned": row}
 
 
 def narrow_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Digits from a narrow hand: each test digit squeezed to 0.5-0.75 of MNIST's width, its
     height kept, then scanned (training has no such treatment: its zooms stay within 15%)."""
-    labels = data.y_test[chosen]
-    ours, theirs = [], []
-    for i in chosen:
-        width = max(4, round(28 * rng.uniform(0.5, 0.75)))
-        squeezed = cv2.resize(data.x_test[i], (width, 28), interpolation=cv2.INTER_AREA)
-        left = (28 - width) // 2
-        digit = np.pad(squeezed, ((0, 0), (left, 28 - width - left)))
-        file = synthetic.encode(synthetic.scan(digit, rng), "scan", rng)
-        ours.append(rec.predict(file).digit)
-        theirs.append(peers_input(file))
-    peers = rec.probabilities(np.stack(theirs)).argmax(axis=1)
-    return {"narrow hand: 0.5-0.75 of MNIST's width, scanned": _row(ours, labels, peers)}
+
+    def files():
+        for i in chosen:
+            width = max(4, round(28 * rng.uniform(0.5, 0.75)))
+            squeezed = cv2.resize(data.x_test[i], (width, 28), interpolation=cv2.INTER_AREA)
+            left = (28 - width) // 2
+            digit = np.pad(squeezed, ((0, 0), (left, 28 - width - left)))
+            yield synthetic.encode(synthetic.scan(digit, rng), "scan", rng)
+
+    row = _read_both_ways(rec, files(), data.y_test[chosen])
+    return {"narrow hand: 0.5-0.75 of MNIST's width, scanned": row}
 
 
 def shadow_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Phone photos with a hard-edged shadow across the page (synthetic.hard_shadow)."""
-    labels = data.y_test[chosen]
-    ours, theirs = [], []
-    for i in chosen:
-        photo = synthetic.hard_shadow(synthetic.photo(data.x_test[i], rng), rng)
-        file = synthetic.encode(photo, "photo", rng)
-        ours.append(rec.predict(file).digit)
-        theirs.append(peers_input(file))
-    peers = rec.probabilities(np.stack(theirs)).argmax(axis=1)
-    return {"photo with a hard shadow across it": _row(ours, labels, peers)}
+
+    def files():
+        for i in chosen:
+            photo = synthetic.hard_shadow(synthetic.photo(data.x_test[i], rng), rng)
+            yield synthetic.encode(photo, "photo", rng)
+
+    row = _read_both_ways(rec, files(), data.y_test[chosen])
+    return {"photo with a hard shadow across it": row}
 
 
 def uci_row(rec: Recognizer) -> dict | None:
@@ -219,13 +224,7 @@ def uci_row(rec: Recognizer) -> dict | None:
     canvases, labels = outside
     ours = [p.digit for p in rec.predict_many(canvases)]
     squashed = [peers_input(canvas) for canvas in canvases]
-    peers = rec.probabilities(np.stack(squashed)).argmax(axis=1)
-    return {
-        "digitrec": float(np.mean(np.array(ours) == labels)),
-        "peers": float(np.mean(peers == labels)),
-        "no_digit_found": int(sum(o is None for o in ours)),
-        "ms_per_image": float("nan"),
-    }
+    return _row(ours, labels, rec.probabilities(np.stack(squashed)).argmax(axis=1))
 
 
 def non_digit_rows(rec: Recognizer, count: int, rng) -> dict:
