@@ -125,7 +125,9 @@ class LiteInterpreters:
     def _interpreter(self, shape: tuple):
         if shape not in self.interpreters:
             with _quiet_stderr():  # the runtime announces its CPU delegate on stderr
-                interpreter = self.make(model_path=str(self.path), num_threads=THREADS)
+                # One image is too little work to share: a second thread only adds its wake-up.
+                threads = 1 if shape[0] == 1 else THREADS
+                interpreter = self.make(model_path=str(self.path), num_threads=threads)
                 details = interpreter.get_input_details()[0]
                 if tuple(details["shape"]) != shape:
                     interpreter.resize_tensor_input(details["index"], shape, strict=False)
