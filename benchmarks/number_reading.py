@@ -16,7 +16,8 @@ a form's printed box and scanned ("form"). Two more sets are written by a hand o
 ("leaning", synthetic.hand: -0.3..0.5 columns per row beyond MNIST's own lean, -6..6 degrees
 uphill, digits 0.65-1.3 times as wide), scanned on white and on cheque paper, and one set of
 photos has a hard-edged shadow across it (synthetic.hard_shadow: a hand or a phone over the
-page, the far side at 35-60% of the light). Nothing here is
+page, the far side at 35-60% of the light), and one set of cheques is scanned small
+(synthetic.scanned_small: 0.25-0.45 of the size, the digits 12-30 px tall). Nothing here is
 used for training (train_cnn.py and train_strings.py only see MNIST's training digits).
 
 Three readers, the same digit model:
@@ -203,6 +204,14 @@ def main(argv=None) -> int:
         for image, truth in make_numbers(data.x_test, data.y_test, "photo", args.count, shadowed)
     ]
     name = "MNIST test, photo, hard shadow"
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    small = np.random.default_rng(args.seed + 3)  # and these
+    numbers = [
+        (synthetic.scanned_small(image, small), truth)
+        for image, truth in make_numbers(data.x_test, data.y_test, "cheque", args.count, small)
+    ]
+    name = "MNIST test, cheque, scanned small"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

@@ -18,7 +18,9 @@ import numpy as np
 MAX_PIXELS = 50_000_000  # decoding a bigger image costs GBs of memory; ask the user to resize
 WORK_SIDE = 448  # images are shrunk to this longest side first: ample for one line of digits
 MIN_WORK_SIDE = 112  # one digit in a smaller image is enlarged to this (see ink._to_work_size);
-# a number is not: enlarging small rows cost its reading 0.3-1 point on the number benchmark
+# a number's image is not (enlarging rows by their longer side cost 0.3-1 point on the number
+# benchmark), but one whose shorter side is under MIN_LINE_SIDE is enlarged to it
+MIN_LINE_SIDE = 64
 
 
 class ImageError(ValueError):

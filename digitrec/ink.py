@@ -20,11 +20,12 @@ FLAT_MARGIN = (8, 0.06)  # at least these pixels, at least this share of the lon
 FLAT_WORK_SIDE = 64  # a drawing's box is halved while its longer side is at least twice this
 
 
-def to_ink(image: np.ndarray, min_side: int = 0) -> np.ndarray:
+def to_ink(image: np.ndarray, min_side: int = 0, min_short: int = 0) -> np.ndarray:
     """(H, W[, 1|2|3|4]) image -> (h, w) float32 ink map: ink 1.0, background 0.0.
 
-    The result is at most WORK_SIDE and at least `min_side` on its longer side (see
-    _to_work_size; one digit asks for MIN_WORK_SIDE). Transparency, polarity (dark on light or
+    The result is at most WORK_SIDE and at least `min_side` on its longer side, and where it
+    can be, `min_short` on its shorter side (see _to_work_size; one digit asks for
+    MIN_WORK_SIDE, a number for MIN_LINE_SIDE). Transparency, polarity (dark on light or
     light on dark) and uneven light are all removed here.
     """
     image = np.asarray(image)
@@ -37,7 +38,7 @@ def to_ink(image: np.ndarray, min_side: int = 0) -> np.ndarray:
         )
     if min(image.shape[:2]) < 1:
         raise ImageError(f"the image is empty (shape {image.shape})")
-    image = _to_work_size(as_uint8(image), WORK_SIDE, min_side)
+    image = _to_work_size(as_uint8(image), WORK_SIDE, min_side, min_short)
 
     gray = _flattened(image)
     if gray is None:  # nothing opaque at all
@@ -56,7 +57,10 @@ def flat_drawing(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None
     light to even out and no paper pattern, and the drawing is usually a fraction of the canvas.
     So the ink is worked on the drawing's box plus a margin only, halved (pixel areas averaged)
     while that box is at least 2 x FLAT_WORK_SIDE pixels on its longer side: the model sees
-    20x20 pixels of it in the end. Anything touching the border (a frame, a page edge, noise)
+    20x20 pixels of it in the end. On 10,000 opaque and 10,000 transparent canvases of the
+    CNN's validation digits, 99.11% and 99.03% read right, against 99.14% and 99.07% when the
+    whole canvas is worked at full size (which takes 2-3x as long); not halving a box under
+    192 px read 99.13% and 99.04%. Anything touching the border (a frame, a page edge, noise)
     goes the general way.
     """
     if (
@@ -140,18 +144,29 @@ def _scaled(ink: np.ndarray) -> np.ndarray:
     return clip01(ink * np.float32(1.0 / top))
 
 
-def _to_work_size(image: np.ndarray, work_side: int, min_side: int = 0) -> np.ndarray:
-    """Big images shrunk to `work_side`; small ones enlarged to at least `min_side`.
+def _to_work_size(
+    image: np.ndarray, work_side: int, min_side: int = 0, min_short: int = 0
+) -> np.ndarray:
+    """Big images shrunk to `work_side`; small ones enlarged by a whole factor to at least
+    `min_side` on their longer side and, as far as `work_side` allows, `min_short` on their
+    shorter side.
 
     Enlarging matters for what canvas pages send (the whole canvas scaled to 28x28, the digit
     10-15 pixels tall): thresholds and stroke morphology on a few coarse pixels lose the
     digit's shape, and cubic interpolation first keeps it. On 1,500 MNIST training digits
     drawn 100 px tall on a 280 px canvas and sent as 28x28: 89.2% read right without, 97.7%
-    with (and 99.70% -> 99.77% on 3,000 plain training digits).
+    with (and 99.70% -> 99.77% on 3,000 plain training digits). A number scanned small is the
+    same: 1,000 numbers of training digits in the benchmark's five kinds, scanned at 0.3 of
+    their size (rows 25-50 px tall), 835 read right as they are, 881 with their shorter side
+    enlarged to 64 px; at 0.4, 887 and 900; at 0.6, 916 and 924; at full size, 921 and 920.
     """
     height, width = image.shape[:2]
-    if max(height, width) < min_side:
-        factor = -(-min_side // max(height, width))
+    factor = -(-min_side // max(height, width))
+    if min(height, width) < min_short:  # never so far that the longer side is shrunk back
+        factor = max(
+            factor, min(-(-min_short // min(height, width)), work_side // max(height, width))
+        )
+    if factor > 1:
         return cv2.resize(image, (width * factor, height * factor), interpolation=cv2.INTER_CUBIC)
     if max(height, width) <= work_side:
         return image

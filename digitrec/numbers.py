@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 
 from digitrec import straighten
-from digitrec.decode import to_array
+from digitrec.decode import MIN_LINE_SIDE, to_array
 from digitrec.preprocess import fit_mnist, ink_and_mask
 from digitrec.segment import (
     WIDE,
@@ -170,7 +170,7 @@ def segment_number(image) -> Line | None:
     underline or a box helps find the line's angle) and set upright after they are dropped
     (a box's sides would hide the digits' lean); see digitrec.straighten.
     """
-    ink, mask, scale = ink_and_mask(image)
+    ink, mask, scale = ink_and_mask(image, min_short=MIN_LINE_SIDE)
     if not mask.any():
         return None
     x, y, w, h = cv2.boundingRect(mask.view(np.uint8))

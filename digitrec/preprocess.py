@@ -445,16 +445,19 @@ def to_model_inputs(image) -> list[np.ndarray]:
     return [fit_mnist(ink, digit) for digit in split_digits(mask)]
 
 
-def ink_and_mask(image, min_side: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+def ink_and_mask(
+    image, min_side: int = 0, min_short: int = 0
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Decode, find the ink and threshold it: (ink, mask, scale).
 
-    The ink is worked at most WORK_SIDE pixels on its longer side, and at least `min_side`;
-    `scale` maps the worked image back to the input's pixels. An image shape or type that no
+    The ink is worked at most WORK_SIDE pixels on its longer side, and at least `min_side`
+    (and where it can be, `min_short` on its shorter side; see ink.to_ink); `scale` maps the
+    worked image back to the input's pixels. An image shape or type that no
     step foresaw raises a one-line ImageError, not OpenCV's trace.
     """
     array = to_array(image)
     try:
-        ink = to_ink(array, min_side)
+        ink = to_ink(array, min_side, min_short)
         return ink, ink_mask(ink), max(array.shape[:2]) / max(ink.shape)
     except cv2.error as error:  # say so, briefly
         message = str(error).strip().splitlines()[-1]

@@ -423,6 +423,15 @@ def render_number(ink: np.ndarray, kind: str, rng: np.random.Generator) -> np.nd
     raise ValueError(f"unknown kind {kind!r}; use canvas, scan, cheque, photo or form")
 
 
+def scanned_small(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The same page scanned at a low resolution, 0.25-0.45 of its size (an amount field at
+    75-150 dpi, a phone photo of a whole form): pixel areas averaged, the digits 12-30 px tall."""
+    factor = rng.uniform(0.25, 0.45)
+    height, width = image.shape[:2]
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
 def _form(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A number written in a form's printed box (or a cheque's amount box) and scanned with up
     to 12 pixels of the page around the box: (H, W) gray. The box is as dark as the pen or

@@ -176,6 +176,23 @@ def test_read_number_boxes_are_in_the_input_coordinates(reader, sample):
     assert reading.digits[0].box[0] < reading.digits[1].box[0]
 
 
+def test_read_number_of_a_number_scanned_small(recognizer, sample):
+    # 23x74 pixels, the digits ~15 px tall: enlarged before its ink is found ("2180" without).
+    rng = np.random.default_rng(21)
+    chosen = rng.integers(0, 1000, 5)
+    page = synthetic.render_number(
+        synthetic.compose_number(list(sample.x_test[chosen]), rng), "scan", rng
+    )
+    small = synthetic.scanned_small(page, rng)
+    assert small.shape == (23, 74)
+    reading = recognizer.read_number(small)
+    assert reading.text == "".join(map(str, sample.y_test[chosen]))
+    for p in reading.digits:  # boxes in the small image's own pixels
+        x, y, w, h = p.box
+        assert x >= 0 and y >= 0 and x + w <= 74 + 1 and y + h <= 23 + 1
+        assert small[y : y + h, x : x + w].min() < 128  # the box holds ink
+
+
 def test_read_number_to_dict_has_the_number_and_each_digit(reader, sample):
     record = reader.read_number(written(sample, [6, 1], gaps=[20])).to_dict()
     assert record["number"] == "61"

@@ -262,3 +262,14 @@ def test_hard_shadow_darkens_part_of_the_page_across_an_edge(shape):
         shaded = shaded[..., :3]
     assert shaded.max() == 200  # the lit side is as it was
     assert 200 * 0.35 - 1 <= shaded.min() <= 200 * 0.6 + 1  # the far side: 35-60% of the light
+
+
+def test_scanned_small_shrinks_a_number_keeping_its_ink(sample):
+    rng = np.random.default_rng(6)
+    ink = synthetic.compose_number(list(sample.x_test[:4]), rng)
+    page = synthetic.render_number(ink, "cheque", rng)
+    small = synthetic.scanned_small(page, rng)
+    factor = small.shape[0] / page.shape[0]
+    assert 0.24 <= factor <= 0.46 and small.dtype == np.uint8
+    assert abs(small.shape[1] / page.shape[1] - factor) < 0.02  # the same factor both ways
+    assert small.min() < 128 < small.max()  # pen and paper both still there
