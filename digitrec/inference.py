@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from digitrec import contract
+from digitrec.decode import to_array
 from digitrec.numbers import NumberReading, read_number
-from digitrec.preprocess import ImageError, to_model_input
+from digitrec.preprocess import ImageError, model_input_and_edge
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "digit_cnn.h5"
@@ -48,6 +49,13 @@ class ModelError(RuntimeError):
 # Below this confidence an answer is shown as unsure, with its two best candidates: on the
 # robustness renderings, answers under 0.6 are wrong more often than right.
 UNSURE_BELOW = 0.6
+# A digit whose ink runs into its picture's left or right edge (cut from a line, a neighbour
+# perhaps attached) and that the model reads under this confidence is read again as a number,
+# and the digit nearest the picture's centre is the answer. 800 digits of MNIST's training
+# set cut from amounts on cheque paper: 759 read right, 776 with this second look (19 mended,
+# 2 spoiled); cut at their box, 764 and 768; tight crops of single digits, 788 either way (11
+# of the 800 take the second look, ~5 ms each).
+RECHECK_BELOW = 0.95
 
 
 @dataclass
@@ -305,12 +313,13 @@ class Recognizer:
 
     def predict(self, image) -> Prediction:
         """One image (array, path, bytes) holding one digit -> Prediction."""
-        model_input = to_model_input(image)
+        model_input, at_edge = model_input_and_edge(image)
         if model_input is None:
             return _blank()
-        return _prediction(
+        prediction = _prediction(
             self.runner(model_input.reshape(1, *contract.INPUT_SHAPE))[0], model_input
         )
+        return self._second_looks([image], [prediction], [at_edge])[0]
 
     def predict_many(self, images, batch_size: int = 512) -> list[Prediction]:
         """Many images -> one Prediction each, run through the model in batches.
@@ -318,7 +327,9 @@ class Recognizer:
         Raises ImageError for the first image that cannot be read; use `predict_files` to get
         an error per file instead.
         """
-        return self._classify(_model_inputs(list(images), errors_as_values=False), batch_size)
+        images = list(images)
+        inputs, at_edges = _model_inputs(images, errors_as_values=False)
+        return self._second_looks(images, self._classify(inputs, batch_size), at_edges)
 
     def read_number(self, image) -> NumberReading:
         """One image of a row of digits -> NumberReading (.text, .digits with boxes, .confidence).
@@ -357,11 +368,12 @@ class Recognizer:
         with ThreadPoolExecutor(max_workers=1) as ahead:
             pending = ahead.submit(_model_inputs, chunk, True)
             while chunk:
-                inputs = pending.result()
+                inputs, at_edges = pending.result()
                 following = list(itertools.islice(paths, batch_size))
                 if following:
                     pending = ahead.submit(_model_inputs, following, True)
                 predictions = self._classify(inputs, batch_size)
+                predictions = self._second_looks(chunk, predictions, at_edges)
                 for path, item, prediction in zip(chunk, inputs, predictions, strict=True):
                     yield path, item if isinstance(item, ImageError) else prediction
                 chunk = following
@@ -372,6 +384,21 @@ class Recognizer:
         `python -m digitrec predict --json` writes, one per line."""
         for path, result in self.predict_files(paths, batch_size):
             yield as_record(path, result)
+
+    def _second_looks(self, images: list, predictions: list, at_edges: list) -> list:
+        """Each unsure digit that runs into its picture's left or right edge read again as a
+        number: the digit nearest the picture's centre (see RECHECK_BELOW)."""
+        for k, (prediction, at_edge) in enumerate(zip(predictions, at_edges, strict=True)):
+            if at_edge and prediction.confidence < RECHECK_BELOW:
+                array = to_array(images[k])
+                digits = self.read_number(array).digits
+                if len(digits) >= 2:
+                    centre = array.shape[1] / 2
+                    best = min(digits, key=lambda d: abs(d.box[0] + d.box[2] / 2 - centre))
+                    predictions[k] = Prediction(
+                        best.digit, best.confidence, best.probabilities, best.model_input
+                    )
+        return predictions
 
     def _classify(self, inputs: list, batch_size: int) -> list[Prediction]:
         """Model inputs (arrays; None or ImageError for none) -> Predictions, in batches."""
@@ -440,11 +467,12 @@ def _load_strings(strings, backend: str):
     return None
 
 
-def _model_inputs(images: list, errors_as_values: bool) -> list:
-    """to_model_input for each image, on a few threads: decoding and OpenCV release the GIL.
+def _model_inputs(images: list, errors_as_values: bool) -> tuple[list, list[bool]]:
+    """model_input_and_edge for each image, on a few threads: decoding and OpenCV release the
+    GIL. Returns the model inputs and, for each, whether its ink runs into a side edge.
 
-    Each item becomes a (28, 28) array or None (no ink). An image that cannot be read raises
-    its ImageError, or with `errors_as_values` takes that error's place in the list. Threads
+    Each image's input is a (28, 28) array or None (no ink). An image that cannot be read
+    raises its ImageError, or with `errors_as_values` takes that error's place in the list. Threads
     take the images in runs of CHUNK: one task per image would cost more than an MNIST-like
     array takes to prepare.
     """
@@ -453,18 +481,20 @@ def _model_inputs(images: list, errors_as_values: bool) -> list:
         prepared = []
         for image in run:
             try:
-                prepared.append(to_model_input(image))
+                prepared.append(model_input_and_edge(image))
             except ImageError as error:
                 if not errors_as_values:
                     raise
-                prepared.append(error)
+                prepared.append((error, False))
         return prepared
 
     if len(images) < 16:  # not worth starting threads
-        return prepare(images)
-    runs = [images[i : i + CHUNK] for i in range(0, len(images), CHUNK)]
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        return [item for run in pool.map(prepare, runs) for item in run]
+        prepared = prepare(images)
+    else:
+        runs = [images[i : i + CHUNK] for i in range(0, len(images), CHUNK)]
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            prepared = [item for run in pool.map(prepare, runs) for item in run]
+    return [item for item, _ in prepared], [at_edge for _, at_edge in prepared]
 
 
 def model_files(path: str | Path) -> dict[str, Path]:

@@ -370,11 +370,19 @@ def to_model_input(image) -> np.ndarray | None:
     `image` is a (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA array of any numeric type, a file
     path, raw file bytes or a PIL image. All the ink in it is taken as one digit.
     """
+    return model_input_and_edge(image)[0]
+
+
+def model_input_and_edge(image) -> tuple[np.ndarray | None, bool]:
+    """to_model_input, and whether the digit's ink runs into the image's left or right edge:
+    a digit cut from a line of writing, perhaps with a neighbour still attached to it (which
+    Recognizer.predict looks at again when the model is unsure)."""
     array = to_array(image)
     ready = _already_mnist(array)
     if ready is not None:
-        return ready
+        return ready, False
     drawing = flat_drawing(array)  # a canvas: only the drawing's box is worked
+    at_edge = False
     if drawing is not None:
         ink, whole = drawing
         mask = ink_mask(ink, whole)  # nothing touches the box's edges: no fragments to drop
@@ -393,9 +401,10 @@ def to_model_input(image) -> np.ndarray | None:
             # 99.2%, 50.5% without this step.
             kept = drop_rule_lines(mask | (ink > RULE_INK), one_digit=True)
             mask = drop_edge_fragments(mask & kept)
+            at_edge = bool(mask[:, 0].any() or mask[:, -1].any())
     if not mask.any():
-        return None
-    return fit_mnist(ink, mask)
+        return None, False
+    return fit_mnist(ink, mask), at_edge
 
 
 def _already_mnist(array: np.ndarray) -> np.ndarray | None:

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from conftest import ROOT, draw_digit_on_canvas, png_bytes
 
-from digitrec import ModelError, Prediction, Recognizer
-from digitrec.inference import DEFAULT_MODEL
+from digitrec import ModelError, Prediction, Recognizer, synthetic
+from digitrec.inference import DEFAULT_MODEL, RECHECK_BELOW
+from digitrec.preprocess import model_input_and_edge
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +72,32 @@ def test_predict_many_matches_one_by_one(recognizer, sample):
         [p.probabilities for p in together], [p.probabilities for p in alone], atol=1e-5
     )
     assert together[-1].digit is None
+
+
+def cut_from_an_amount(sample, seed: int):
+    """The middle one of three test digits written as an amount on cheque paper, cut at its
+    box plus 5-25% of its height: slivers of the neighbours come along."""
+    rng = np.random.default_rng(seed)
+    chosen = rng.integers(0, 1000, 3)
+    boxes: list = []
+    ink = synthetic.compose_number(list(sample.x_test[chosen]), rng, marks=False, boxes=boxes)
+    x, y, w, h = boxes[1]
+    side, up = (int(h * rng.uniform(0.05, 0.25)) for _ in range(2))
+    crop = ink[max(0, y - up) : y + h + up, max(0, x - side) : x + w + side]
+    return synthetic.on_paper(crop, rng), int(sample.y_test[chosen[1]])
+
+
+@pytest.mark.parametrize("seed", [6, 17, 132])
+def test_unsure_digit_cut_from_a_line_is_read_with_its_neighbours(recognizer, sample, seed):
+    # A neighbour's stroke joined to the digit: alone, the model misreads the pair; read as a
+    # number, the digit in the middle of the crop is the answer (RECHECK_BELOW).
+    image, truth = cut_from_an_amount(sample, seed)
+    model_input, at_edge = model_input_and_edge(image)
+    assert at_edge
+    alone = recognizer.probabilities(model_input[None])[0]
+    assert alone.argmax() != truth and alone.max() < RECHECK_BELOW
+    assert recognizer.predict(image).digit == truth
+    assert [p.digit for p in recognizer.predict_many([image, image])] == [truth, truth]
 
 
 def test_read_number_reads_a_row_left_to_right(recognizer, sample):
