@@ -16,9 +16,11 @@ a form's printed box and scanned ("form"). Two more sets are written by a hand o
 ("leaning", synthetic.hand: -0.3..0.5 columns per row beyond MNIST's own lean, -6..6 degrees
 uphill, digits 0.65-1.3 times as wide), scanned on white and on cheque paper, and one set of
 photos has a hard-edged shadow across it (synthetic.hard_shadow: a hand or a phone over the
-page, the far side at 35-60% of the light), and one set of cheques is scanned small
-(synthetic.scanned_small: 0.25-0.45 of the size, the digits 12-30 px tall). Nothing here is
-used for training (train_cnn.py and train_strings.py only see MNIST's training digits).
+page, the far side at 35-60% of the light), one set of cheques is scanned small
+(synthetic.scanned_small: 0.25-0.45 of the size, the digits 12-30 px tall), and one is written
+in a cursive hand (synthetic.joined: half the neighbours joined by a stroke of the pen).
+Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
+training digits).
 
 Three readers, the same digit model:
   digitrec     Recognizer.read_number: separators and rules dropped, the line read by the string
@@ -72,13 +74,19 @@ def edit_distance(a: str, b: str) -> int:
     return row[-1]
 
 
-def make_numbers(images, labels, kind: str, count: int, rng, leaning: bool = False):
+def make_numbers(
+    images, labels, kind: str, count: int, rng, leaning: bool = False, cursive: bool = False
+):
     """`count` (image, truth) pairs: numbers of 1-12 digits, most of them 3-8 long; with
-    `leaning`, each in a hand of its own (synthetic.hand: leaning, uphill, narrow or wide)."""
+    `leaning`, each in a hand of its own (synthetic.hand: leaning, uphill, narrow or wide); with
+    `cursive`, half the neighbours joined by the pen (synthetic.joined)."""
     for _ in range(count):
         length = int(np.clip(rng.normal(5.5, 2.5), 1, 12))
         chosen = rng.integers(0, len(images), length)
-        ink = synthetic.compose_number(list(images[chosen]), rng)
+        boxes: list = []
+        ink = synthetic.compose_number(list(images[chosen]), rng, boxes=boxes)
+        if cursive:
+            ink = synthetic.joined(ink, boxes, rng, share=0.5)
         if leaning:
             ink = synthetic.hand(ink, rng)
         yield synthetic.render_number(ink, kind, rng), "".join(map(str, labels[chosen]))
@@ -212,6 +220,13 @@ def main(argv=None) -> int:
         for image, truth in make_numbers(data.x_test, data.y_test, "cheque", args.count, small)
     ]
     name = "MNIST test, cheque, scanned small"
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    joined = np.random.default_rng(args.seed + 4)  # and these
+    numbers = list(
+        make_numbers(data.x_test, data.y_test, "cheque", args.count, joined, False, True)
+    )
+    name = "MNIST test, cheque, cursive"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

@@ -189,11 +189,13 @@ KINDS = ("canvas", "scan", "cheque", "photo", "form")
 KIND_SHARES = (0.25, 0.2, 0.3, 0.15, 0.1)  # of the training lines written as each kind
 BY_HAND = 0.5  # share of training lines leaning, uphill, narrow or wide (synthetic.hand)
 SMALL = 0.15  # share of training lines scanned small: 0.3-0.7 of their size, digits 9-49 px
+JOINED = 0.3  # share of training lines in a cursive hand, neighbours joined (synthetic.joined)
 
 
 def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator):
     """One training line from (n, 28, 28) uint8 training digits: the number composed (half of
-    them as a hand sets it down: leaning, uphill, narrow or wide), written as a canvas, scan,
+    them as a hand sets it down: leaning, uphill, narrow or wide; some in a cursive hand, the
+    neighbours joined), written as a canvas, scan,
     cheque, photo or form (some scanned small), cleaned by digitrec.numbers' own preprocessing
     (rules and separators dropped) and put into the model's input. -> ((HEIGHT, W), "digits")
     or None when preprocessing finds no ink."""
@@ -208,13 +210,17 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
             image = styles.elastic(image, rng)
         written.append(np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8))
     # One line in three spaced out, as digits written in a form's boxes or far apart on a pad.
+    boxes: list = []
     ink = synthetic.compose_number(
         written,
         rng,
         marks=rng.random() < 0.8,
         touching=float(rng.uniform(0.15, 0.6)),
         spacing=1.5 if rng.random() < 0.3 else 0.4,
+        boxes=boxes,
     )
+    if rng.random() < JOINED:
+        ink = synthetic.joined(ink, boxes, rng, share=float(rng.uniform(0.3, 1.0)))
     if rng.random() < BY_HAND:  # set straight again by preprocessing, as well as it can
         ink = synthetic.hand(ink, rng)
     kind = KINDS[int(rng.choice(len(KINDS), p=KIND_SHARES))]

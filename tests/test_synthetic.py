@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -273,3 +274,33 @@ def test_scanned_small_shrinks_a_number_keeping_its_ink(sample):
     assert 0.24 <= factor <= 0.46 and small.dtype == np.uint8
     assert abs(small.shape[1] / page.shape[1] - factor) < 0.02  # the same factor both ways
     assert small.min() < 128 < small.max()  # pen and paper both still there
+
+
+def test_joined_links_neighbours_but_not_across_a_separator(sample):
+    rng = np.random.default_rng(2)
+    digits = [sample.x_test[sample.y_test == d][0] for d in (2, 3, 5, 7)]
+    boxes: list = []
+    ink = synthetic.compose_number(digits, rng, marks=False, touching=0.0, boxes=boxes)
+    cursive = synthetic.joined(ink, boxes, rng, share=1.0)
+
+    def pieces(image):
+        return cv2.connectedComponents((image > 0.5).astype(np.uint8))[0] - 1
+
+    assert pieces(cursive) < pieces(ink)  # neighbours joined by the pen
+    x0, _, w0, _ = boxes[0]
+    x1 = boxes[1][0]
+    assert cursive[:, x0 + w0 : x1].max() > 0.5  # ink now runs across the gap
+    # A separator between two digits stays on its own: no join across it.
+    digits = [sample.x_test[k] for k in range(5)]  # five digits: a thousands separator, often
+    crossed = 0
+    for seed in range(20):
+        boxes = []
+        ink = synthetic.compose_number(
+            digits, np.random.default_rng(seed), touching=0.0, boxes=boxes
+        )
+        cursive = synthetic.joined(ink, boxes, rng, share=1.0)
+        for (x0, _, w0, _), (x1, _, _, _) in zip(boxes, boxes[1:], strict=False):
+            if ink[:, x0 + w0 : x1].max() > 0.2:  # a mark in the gap
+                crossed += 1
+                np.testing.assert_array_equal(cursive[:, x0 + w0 : x1], ink[:, x0 + w0 : x1])
+    assert crossed >= 3
