@@ -17,9 +17,10 @@ a form's printed box and scanned ("form"). Two more sets are written by a hand o
 uphill, digits 0.65-1.3 times as wide), scanned on white and on cheque paper, and one set of
 photos has a hard-edged shadow across it (synthetic.hard_shadow: a hand or a phone over the
 page, the far side at 35-60% of the light), one set of cheques is scanned small
-(synthetic.scanned_small: 0.25-0.45 of the size, the digits 12-30 px tall), and one is written
-in a cursive hand (synthetic.joined: half the neighbours joined by a stroke of the pen).
-Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
+(synthetic.scanned_small: 0.25-0.45 of the size, the digits 12-30 px tall), one is written in
+a cursive hand (synthetic.joined: half the neighbours joined by a stroke of the pen), and one is
+scanned with a pen that skips (synthetic.skipping: a gap across a stroke about once in two
+digits). Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
 Three readers, the same digit model:
@@ -75,11 +76,19 @@ def edit_distance(a: str, b: str) -> int:
 
 
 def make_numbers(
-    images, labels, kind: str, count: int, rng, leaning: bool = False, cursive: bool = False
+    images,
+    labels,
+    kind: str,
+    count: int,
+    rng,
+    leaning: bool = False,
+    cursive: bool = False,
+    skips: bool = False,
 ):
     """`count` (image, truth) pairs: numbers of 1-12 digits, most of them 3-8 long; with
     `leaning`, each in a hand of its own (synthetic.hand: leaning, uphill, narrow or wide); with
-    `cursive`, half the neighbours joined by the pen (synthetic.joined)."""
+    `cursive`, half the neighbours joined by the pen (synthetic.joined); with `skips`, a pen
+    that skips about once in two digits (synthetic.skipping)."""
     for _ in range(count):
         length = int(np.clip(rng.normal(5.5, 2.5), 1, 12))
         chosen = rng.integers(0, len(images), length)
@@ -87,6 +96,8 @@ def make_numbers(
         ink = synthetic.compose_number(list(images[chosen]), rng, boxes=boxes)
         if cursive:
             ink = synthetic.joined(ink, boxes, rng, share=0.5)
+        if skips:
+            ink = synthetic.skipping(ink, boxes, rng, per_digit=0.5)
         if leaning:
             ink = synthetic.hand(ink, rng)
         yield synthetic.render_number(ink, kind, rng), "".join(map(str, labels[chosen]))
@@ -222,13 +233,16 @@ def main(argv=None) -> int:
     name = "MNIST test, cheque, scanned small"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
-    joined = np.random.default_rng(args.seed + 4)  # and these
-    numbers = list(
-        make_numbers(data.x_test, data.y_test, "cheque", args.count, joined, False, True)
-    )
-    name = "MNIST test, cheque, cursive"
-    results[name] = score(rec, numbers, sheet)
-    print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    for offset, (name, cursive, skips) in enumerate(
+        [("MNIST test, cheque, cursive", True, False), ("MNIST test, scan, pen skips", False, True)]
+    ):
+        drawn = np.random.default_rng(args.seed + 4 + offset)  # and each of these
+        kind = name.split(", ")[1]
+        numbers = list(
+            make_numbers(data.x_test, data.y_test, kind, args.count, drawn, False, cursive, skips)
+        )
+        results[name] = score(rec, numbers, sheet)
+        print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
     print()
     print(table(results))

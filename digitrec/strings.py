@@ -190,12 +190,13 @@ KIND_SHARES = (0.25, 0.2, 0.3, 0.15, 0.1)  # of the training lines written as ea
 BY_HAND = 0.5  # share of training lines leaning, uphill, narrow or wide (synthetic.hand)
 SMALL = 0.15  # share of training lines scanned small: 0.3-0.7 of their size, digits 9-49 px
 JOINED = 0.3  # share of training lines in a cursive hand, neighbours joined (synthetic.joined)
+SKIPPING = 0.2  # share of training lines written with a pen that skips (synthetic.skipping)
 
 
 def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator):
     """One training line from (n, 28, 28) uint8 training digits: the number composed (half of
     them as a hand sets it down: leaning, uphill, narrow or wide; some in a cursive hand, the
-    neighbours joined), written as a canvas, scan,
+    neighbours joined, some with a pen that skips), written as a canvas, scan,
     cheque, photo or form (some scanned small), cleaned by digitrec.numbers' own preprocessing
     (rules and separators dropped) and put into the model's input. -> ((HEIGHT, W), "digits")
     or None when preprocessing finds no ink."""
@@ -221,6 +222,8 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
     )
     if rng.random() < JOINED:
         ink = synthetic.joined(ink, boxes, rng, share=float(rng.uniform(0.3, 1.0)))
+    if rng.random() < SKIPPING:
+        ink = synthetic.skipping(ink, boxes, rng, per_digit=float(rng.uniform(0.2, 1.0)))
     if rng.random() < BY_HAND:  # set straight again by preprocessing, as well as it can
         ink = synthetic.hand(ink, rng)
     kind = KINDS[int(rng.choice(len(KINDS), p=KIND_SHARES))]

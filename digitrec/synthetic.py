@@ -419,6 +419,33 @@ def joined(
     return out
 
 
+def skipping(
+    ink: np.ndarray, boxes: list, rng: np.random.Generator, per_digit: float = 0.5
+) -> np.ndarray:
+    """A pen that skips (a ballpoint on glossy paper, a faint scan): about `per_digit` gaps per
+    digit, each a cut 0.3-0.6 heights long and 0.03-0.06 heights wide through a point of a
+    digit's stroke at any angle, so a stroke breaks in two where it crosses.
+
+    `ink` and `boxes` are compose_number's (its ink and the digits' boxes)."""
+    out = ink.copy()
+    if not boxes:
+        return out
+    height = float(np.median([h for _, _, _, h in boxes]))
+    for _ in range(int(rng.poisson(per_digit * len(boxes)))):
+        x, y, w, h = boxes[int(rng.integers(len(boxes)))]
+        ys, xs = np.nonzero(ink[y : y + h, x : x + w] > 0.5)
+        if not len(xs):
+            continue
+        k = int(rng.integers(len(xs)))
+        angle, half = rng.uniform(0, np.pi), height * rng.uniform(0.15, 0.3)
+        dx, dy = half * np.cos(angle), half * np.sin(angle)
+        centre = (x + xs[k], y + ys[k])
+        width = max(1, int(round(height * rng.uniform(0.03, 0.06))))
+        start = (int(centre[0] - dx), int(centre[1] - dy))
+        cv2.line(out, start, (int(centre[0] + dx), int(centre[1] + dy)), 0.0, width)
+    return out
+
+
 def hand(
     ink: np.ndarray,
     rng: np.random.Generator,

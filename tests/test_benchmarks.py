@@ -67,6 +67,7 @@ def test_number_reading_quick_run_reports_each_set(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "| MNIST test, cheque |" in done.stdout and "| MNIST test, form |" in done.stdout
     assert "| MNIST test, cheque, cursive |" in done.stdout
+    assert "| MNIST test, scan, pen skips |" in done.stdout
     assert "| MNIST test, cheque, scanned small |" in done.stdout
     assert "6-digit number" in done.stdout
     results = json.loads((tmp_path / "numbers.json").read_text())

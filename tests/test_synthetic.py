@@ -304,3 +304,19 @@ def test_joined_links_neighbours_but_not_across_a_separator(sample):
                 crossed += 1
                 np.testing.assert_array_equal(cursive[:, x0 + w0 : x1], ink[:, x0 + w0 : x1])
     assert crossed >= 3
+
+
+def test_skipping_breaks_strokes_and_keeps_the_rest(sample):
+    rng = np.random.default_rng(3)
+    digits = [sample.x_test[sample.y_test == d][0] for d in (0, 6, 8)]
+    boxes: list = []
+    ink = synthetic.compose_number(digits, rng, marks=False, touching=0.0, boxes=boxes)
+    skipped = synthetic.skipping(ink, boxes, rng, per_digit=2.0)
+    assert skipped.shape == ink.shape and (skipped <= ink).all()  # ink taken away, never added
+    lost = 1 - (skipped > 0.5).sum() / (ink > 0.5).sum()
+    assert 0.02 < lost < 0.4  # gaps, not a wiped digit
+
+    def pieces(image):
+        return cv2.connectedComponents((image > 0.5).astype(np.uint8))[0] - 1
+
+    assert pieces(skipped) > pieces(ink)  # strokes broken in two
