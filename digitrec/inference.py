@@ -137,7 +137,7 @@ class LiteInterpreters:
                 if shape[0] == 1 and THREADS > 1 and _int8_weights(interpreter):
                     # One image through int8 weights is no faster on two threads (61 against
                     # 65 us), and the second one, still spinning after the call, slows the
-                    # next canvas' preprocessing: predict p50 0.37 against 0.42 ms. A float32
+                    # next canvas' preprocessing: predict p50 0.53 against 0.58 ms. A float32
                     # model's image is: 142 against 248 us.
                     interpreter = self.make(model_path=str(self.path), num_threads=1)
                 details = interpreter.get_input_details()[0]

@@ -193,7 +193,7 @@ class _OneOpenCVThread:
 
     OpenCV labels components on all its threads whatever the image's size; on a digit's few
     thousand pixels, waking them costs far more than the labelling (a canvas' predict p50
-    0.45 -> 0.37 ms, `benchmarks/predict_ratio.py`). Parallelism across images comes from
+    0.60 -> 0.53 ms, `benchmarks/predict_ratio.py`). Parallelism across images comes from
     digitrec's own threads (inference._model_inputs). The setting is OpenCV's, for the whole
     process, so it is restored when the last thread inside leaves.
     """

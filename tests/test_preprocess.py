@@ -244,21 +244,13 @@ def general_path(image: np.ndarray) -> np.ndarray | None:
 
 
 @pytest.mark.parametrize("kind", ["canvas", "canvas_transparent"])
-def test_flat_canvas_shortcut_reads_as_the_whole_image_does(kind, sample, recognizer):
-    # The shortcut works the drawing's box only, halved while it is big: the model input moves
-    # a little at the strokes' soft edges (and where the pen's width is judged a hair
-    # differently), and the answer does not.
+def test_flat_canvas_shortcut_gives_what_the_whole_image_gives(kind, sample):
+    # The shortcut works the drawing's box only; the answer must not change for it.
     rng = np.random.default_rng(5)
-    shortcut, whole = [], []
-    for digit in sample.x_test[:40]:
+    for digit in sample.x_test[:30]:
         canvas = getattr(synthetic, kind)(digit, rng)
         assert flat_drawing(canvas) is not None
-        shortcut.append(to_model_input(canvas))
-        whole.append(general_path(canvas))
-    likeness = [similarity(a, b) for a, b in zip(shortcut, whole, strict=True)]
-    assert min(likeness) > 0.85 and np.mean(likeness) > 0.97
-    answers = recognizer.probabilities(np.stack(shortcut + whole)).argmax(axis=1)
-    np.testing.assert_array_equal(answers[:40], answers[40:])
+        np.testing.assert_allclose(to_model_input(canvas), general_path(canvas), atol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -267,8 +259,7 @@ def test_flat_canvas_shortcut_reads_as_the_whole_image_does(kind, sample, recogn
 def test_flat_canvas_shortcut_on_each_canvas_kind(kind, seven):
     image = as_kind(kind, seven[0])
     ink, whole = flat_drawing(image)
-    # The drawing's box, 150-200 px, is halved once: the canvas' size rules scale with it.
-    assert whole == (140, 140) and 64 <= max(ink.shape) < 128 and ink.max() == 1.0
+    assert whole == (280, 280) and ink.shape[0] < 200 and ink.max() == 1.0
     # This digit is enlarged with soft edges: Otsu's threshold, taken over the box rather than
     # the whole canvas, moves a little, and with it a few edge pixels.
     assert similarity(to_model_input(image), general_path(image)) > 0.99
@@ -277,11 +268,11 @@ def test_flat_canvas_shortcut_on_each_canvas_kind(kind, seven):
 @pytest.mark.parametrize(
     "height, width, top, left, side",
     [
-        (280, 280, 1, 1, 277),  # the whole canvas but its border: cut to halve evenly
-        (448, 448, 2, 3, 440),  # the biggest canvas taken this way: halved twice
+        (280, 280, 1, 1, 277),  # the whole canvas but its border
+        (448, 448, 2, 3, 440),  # the biggest canvas taken this way
         (301, 199, 150, 60, 129),  # odd sizes, near the bottom edge
         (150, 400, 5, 250, 139),  # wide, by the top edge
-        (280, 280, 100, 100, 60),  # small: worked as it is
+        (280, 280, 100, 100, 60),  # small
     ],
 )
 def test_flat_canvas_shortcut_anywhere_on_any_canvas(
@@ -295,27 +286,10 @@ def test_flat_canvas_shortcut_anywhere_on_any_canvas(
             : height - top, : width - left
         ]
     ink, whole = flat_drawing(canvas)
-    halvings = round(np.log2(height / whole[0]))
-    assert whole == (height >> halvings, width >> halvings)
-    assert max(ink.shape) < 128 and ink.max() == 1.0
-    shortcut, general = to_model_input(canvas), general_path(canvas)
-    assert similarity(shortcut, general) > 0.95
+    assert whole == (height, width) and ink.max() == 1.0
+    # Soft, enlarged edges: Otsu's threshold over the box moves a few edge pixels (see above).
+    assert similarity(to_model_input(canvas), general_path(canvas)) > 0.99
     assert recognizer.predict(canvas).digit == 7
-
-
-@pytest.mark.parametrize(
-    "start, stop, size, halvings, aligned",
-    [
-        (10, 20, 280, 0, (10, 20)),  # no halving: as it is
-        (10, 21, 280, 1, (10, 22)),  # grown at its end
-        (1, 278, 280, 2, (0, 280)),  # grown at both ends
-        (0, 279, 279, 2, (0, 276)),  # no room: cut at its end
-    ],
-)
-def test_drawing_box_aligned_for_whole_halvings(start, stop, size, halvings, aligned):
-    from digitrec.ink import _aligned
-
-    assert _aligned(start, stop, size, halvings) == aligned
 
 
 def test_flat_canvas_shortcut_leaves_other_pictures_to_the_general_path(seven):
