@@ -34,8 +34,11 @@ DEFAULT_MODEL = MODELS_DIR / "digit_cnn.h5"
 DEFAULT_STRINGS = MODELS_DIR / "digit_strings.h5"
 # Threads for the model and for preprocessing a batch: on 2 cores two threads nearly halve the
 # float32 model's time for one digit (0.14 vs 0.25 ms) and a batch's time (5.9k vs 3.0k
-# digits/s); more than 4 buys nothing for a model this small. DIGITREC_THREADS overrides it:
-# a server running one process per core wants 1, or its processes' threads fight over the cores.
+# digits/s); more than 4 buys nothing for a model this small. (One digit through the int8 twin
+# takes 61-66 us either way; one thread for it made the float32 twin, timed beside it by
+# benchmarks/speed.py, 2x slower and the canvas predict no faster there, so it was not kept.)
+# DIGITREC_THREADS overrides it: a server running one process per core wants 1, or its
+# processes' threads fight over the cores.
 THREADS = int(os.environ.get("DIGITREC_THREADS") or 0) or min(4, os.cpu_count() or 1)
 
 
@@ -134,12 +137,6 @@ class LiteInterpreters:
         if shape not in self.interpreters:
             with _quiet_stderr():  # the runtime announces its CPU delegate on stderr
                 interpreter = self.make(model_path=str(self.path), num_threads=THREADS)
-                if shape[0] == 1 and THREADS > 1 and _int8_weights(interpreter):
-                    # One image through int8 weights is no faster on two threads (61 against
-                    # 65 us), and the second one, still spinning after the call, slows the
-                    # next canvas' preprocessing: predict p50 0.53 against 0.58 ms. A float32
-                    # model's image is: 142 against 248 us.
-                    interpreter = self.make(model_path=str(self.path), num_threads=1)
                 details = interpreter.get_input_details()[0]
                 if tuple(details["shape"]) != shape:
                     interpreter.resize_tensor_input(details["index"], shape, strict=False)
@@ -157,10 +154,6 @@ class LiteInterpreters:
             interpreter.set_tensor(source, batch)
             interpreter.invoke()
             return interpreter.get_tensor(result).copy()
-
-
-def _int8_weights(interpreter) -> bool:
-    return any(tensor["dtype"] == np.int8 for tensor in interpreter.get_tensor_details())
 
 
 class LiteRunner(LiteInterpreters):

@@ -192,10 +192,11 @@ class _OneOpenCVThread:
     """Inside it, OpenCV runs on the calling thread only; re-entrant, and safe across threads.
 
     OpenCV labels components on all its threads whatever the image's size; on a digit's few
-    thousand pixels, waking them costs far more than the labelling (a canvas' predict p50
-    0.60 -> 0.53 ms, `benchmarks/predict_ratio.py`). Parallelism across images comes from
-    digitrec's own threads (inference._model_inputs). The setting is OpenCV's, for the whole
-    process, so it is restored when the last thread inside leaves.
+    thousand pixels, waking them costs more than the labelling (`benchmarks/predict_ratio.py`,
+    the code before and after in turn: a canvas' predict p50 0.70 -> 0.65-0.68 ms, 10.1-10.7x
+    -> 9.3-9.8x the network). Parallelism across images comes from digitrec's own threads
+    (inference._model_inputs). The setting is OpenCV's, for the whole process, so it is
+    restored when the last thread inside leaves.
     """
 
     def __init__(self):

@@ -140,14 +140,6 @@ def test_load_uses_the_fast_runtime_without_tensorflow(recognizer):
     assert recognizer.metadata["input_contract"]["image_size"] == 28
 
 
-def test_shipped_twin_is_known_by_its_int8_weights(recognizer):
-    # So one image runs on one thread (inference.LiteInterpreters): a second gains nothing
-    # there and only slows the preprocessing that follows.
-    from digitrec.inference import _int8_weights
-
-    assert _int8_weights(recognizer.runner._interpreter((1, 28, 28, 1))[0])
-
-
 @pytest.mark.parametrize(
     "name, message",
     [("missing.h5", "not found"), ("model.onnx", "expected a .h5")],
