@@ -217,30 +217,18 @@ def main(argv=None) -> int:
         name = f"MNIST test, {kind}, leaning"
         results[name] = score(rec, numbers, sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
-    shadowed = np.random.default_rng(args.seed + 2)  # its own draws too
-    numbers = [
-        (synthetic.hard_shadow(image, shadowed), truth)
-        for image, truth in make_numbers(data.x_test, data.y_test, "photo", args.count, shadowed)
+    # Sets of their own, each with its own draws (the sets above stay put): a page treated as a
+    # whole (a shadow across it, scanned small), or a hand (cursive, a pen that skips).
+    treated = [
+        ("MNIST test, photo, hard shadow", "photo", synthetic.hard_shadow, {}),
+        ("MNIST test, cheque, scanned small", "cheque", synthetic.scanned_small, {}),
+        ("MNIST test, cheque, cursive", "cheque", None, {"cursive": True}),
+        ("MNIST test, scan, pen skips", "scan", None, {"skips": True}),
     ]
-    name = "MNIST test, photo, hard shadow"
-    results[name] = score(rec, numbers, sheet)
-    print(f"  {name}: {results[name]['digitrec']}", flush=True)
-    small = np.random.default_rng(args.seed + 3)  # and these
-    numbers = [
-        (synthetic.scanned_small(image, small), truth)
-        for image, truth in make_numbers(data.x_test, data.y_test, "cheque", args.count, small)
-    ]
-    name = "MNIST test, cheque, scanned small"
-    results[name] = score(rec, numbers, sheet)
-    print(f"  {name}: {results[name]['digitrec']}", flush=True)
-    for offset, (name, cursive, skips) in enumerate(
-        [("MNIST test, cheque, cursive", True, False), ("MNIST test, scan, pen skips", False, True)]
-    ):
-        drawn = np.random.default_rng(args.seed + 4 + offset)  # and each of these
-        kind = name.split(", ")[1]
-        numbers = list(
-            make_numbers(data.x_test, data.y_test, kind, args.count, drawn, False, cursive, skips)
-        )
+    for offset, (name, kind, page, hand) in enumerate(treated, start=2):
+        drawn = np.random.default_rng(args.seed + offset)
+        made = make_numbers(data.x_test, data.y_test, kind, args.count, drawn, **hand)
+        numbers = [(page(image, drawn) if page else image, truth) for image, truth in made]
         results[name] = score(rec, numbers, sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
