@@ -384,7 +384,10 @@ class Recognizer:
         for k, (prediction, at_edge) in enumerate(zip(predictions, at_edges, strict=True)):
             if at_edge and prediction.confidence < RECHECK_BELOW:
                 array = to_array(images[k])
-                digits = self.read_number(array).digits
+                try:
+                    digits = self.read_number(array).digits
+                except ImageError:  # no shape the number path foresaw: the first look stands
+                    continue
                 if len(digits) >= 2:
                     centre = array.shape[1] / 2
                     best = min(digits, key=lambda d: abs(d.box[0] + d.box[2] / 2 - centre))
