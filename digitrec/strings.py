@@ -241,8 +241,7 @@ def written_line(ink: np.ndarray, kind: str, rng: np.random.Generator, shrink: f
 
     image = synthetic.render_number(ink, kind, rng)
     if shrink != 1.0:
-        size = (max(1, round(image.shape[1] * shrink)), max(1, round(image.shape[0] * shrink)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        image = synthetic.rescanned(image, shrink)
     line = segment_number(image)
     if line is None or not line.strokes:
         return None

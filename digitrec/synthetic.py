@@ -489,7 +489,11 @@ def render_number(ink: np.ndarray, kind: str, rng: np.random.Generator) -> np.nd
 def scanned_small(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The same page scanned at a low resolution, 0.25-0.45 of its size (an amount field at
     75-150 dpi, a phone photo of a whole form): pixel areas averaged, the digits 12-30 px tall."""
-    factor = rng.uniform(0.25, 0.45)
+    return rescanned(image, rng.uniform(0.25, 0.45))
+
+
+def rescanned(image: np.ndarray, factor: float) -> np.ndarray:
+    """The same page scanned at `factor` times the resolution (< 1: pixel areas averaged)."""
     height, width = image.shape[:2]
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
