@@ -128,9 +128,11 @@ def style_rows(rec: Recognizer, data, count: int, rng) -> dict:
     return rows
 
 
-CUTS = {  # row name: how far the crop reaches past the digit's box, as a share of its height
-    "cheque digit cut from an amount (neighbours' slivers)": (0.05, 0.25),
-    "cheque digit cut at its box (0-5% margin)": (0.0, 0.05),
+CUTS = {  # row name: how far the crop reaches past the digit's box (a share of its height),
+    # and the share of its neighbours joined to it by the pen (a cursive hand)
+    "cheque digit cut from an amount (neighbours' slivers)": ((0.05, 0.25), 0.0),
+    "cheque digit cut at its box (0-5% margin)": ((0.0, 0.05), 0.0),
+    "cheque digit cut from a cursive amount (neighbours joined)": ((0.05, 0.25), 1.0),
 }
 
 
@@ -140,20 +142,17 @@ def cut_rows(rec: Recognizer, data, chosen, rng) -> dict:
     Each chosen test digit is written between two other test digits in one hand (touching or
     overlapping its neighbours a third of the time) on security paper; the crop is the digit's
     box widened on each side by a share of its height (CUTS), so slivers of the neighbours come
-    along; cut at the box itself, the digit touches the crop's edges.
+    along; cut at the box itself, the digit touches the crop's edges. In a cursive amount the
+    pen's strokes joining the digit to its neighbours run through the crop's sides.
     """
     labels = data.y_test[chosen]
     rows = {}
-    for name, (low, high) in CUTS.items():
+    for name, (margin, cursive) in CUTS.items():
         ours = []
         for i in chosen:
             left, right = data.x_test[rng.integers(0, len(data.x_test), 2)]
-            boxes: list = []
             digits = [left, data.x_test[i], right]
-            ink = synthetic.compose_number(digits, rng, marks=False, boxes=boxes)
-            x, y, w, h = boxes[1]
-            side, up = (int(h * rng.uniform(low, high)) for _ in range(2))
-            crop = ink[max(0, y - up) : y + h + up, max(0, x - side) : x + w + side]
+            crop = synthetic.cut_digit(digits, rng, margin, cursive)
             file = synthetic.encode(synthetic.on_paper(crop, rng), "scan", rng)
             ours.append(rec.predict(file).digit)
         rows[name] = _row(ours, labels)

@@ -446,6 +446,26 @@ def skipping(
     return out
 
 
+def cut_digit(
+    digits: list[np.ndarray],
+    rng: np.random.Generator,
+    margin: tuple[float, float] = (0.05, 0.25),
+    cursive: float = 0.0,
+) -> np.ndarray:
+    """The middle one of three (28, 28) uint8 `digits`, written as one number and cut out the
+    way a form reader crops a digit: its box widened on each side by a share of its height
+    drawn from `margin`, so slivers of the neighbours come along (a third of the pairs touch or
+    overlap). With `cursive` > 0, that share of the neighbours is joined to it by the pen's
+    stroke (`joined`), which then runs through the crop's sides. (H, W) float32 ink."""
+    boxes: list = []
+    ink = compose_number(digits, rng, marks=False, boxes=boxes)
+    if cursive:
+        ink = joined(ink, boxes, rng, share=cursive)
+    x, y, w, h = boxes[len(boxes) // 2]
+    side, up = (int(h * rng.uniform(*margin)) for _ in range(2))
+    return ink[max(0, y - up) : y + h + up, max(0, x - side) : x + w + side]
+
+
 def hand(
     ink: np.ndarray,
     rng: np.random.Generator,

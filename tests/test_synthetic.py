@@ -320,3 +320,20 @@ def test_skipping_breaks_strokes_and_keeps_the_rest(sample):
         return cv2.connectedComponents((image > 0.5).astype(np.uint8))[0] - 1
 
     assert pieces(skipped) > pieces(ink)  # strokes broken in two
+
+
+def test_cut_digit_brings_the_joining_strokes_of_a_cursive_hand_along(sample):
+    digits = [sample.x_test[sample.y_test == d][0] for d in (2, 1, 5)]
+
+    def through_both_sides(cursive):
+        crops = [
+            synthetic.cut_digit(digits, np.random.default_rng(seed), cursive=cursive)
+            for seed in range(20)
+        ]
+        assert all(c.dtype == np.float32 and c.max() > 0.5 for c in crops)
+        return sum(c[:, 0].max() > 0.5 and c[:, -1].max() > 0.5 for c in crops)
+
+    # Printed apart, ink meets both sides of the crop only where neighbours touch the digit;
+    # in a cursive hand the pen's strokes run through both sides.
+    assert through_both_sides(0.0) <= 5
+    assert through_both_sides(1.0) >= 18
