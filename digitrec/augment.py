@@ -110,6 +110,7 @@ def make_training_inputs(
 
     * "style": 1s and 7s written the European way (a flag, a crossed stem), see digitrec.styles
     * "neighbours": cropped from a line, with bits of neighbouring digits at the edges
+    * "cursive": cut from an amount in a cursive hand, the pen's joining strokes at the edges
     * "paper": written on patterned security paper and scanned, as on cheques
     * "lowres": stored at 10-18 pixels and enlarged again (zip-code digits, faxes)
     * "preprocessed": only re-fitted by our own preprocessing
@@ -137,6 +138,8 @@ def make_training_inputs(
                 image = styles.with_style(image, labels[i], rng)
             elif name == "neighbours":
                 image = styles.with_neighbours(image, images, rng)
+            elif name == "cursive":
+                image = styles.cut_from_cursive(image, images, rng)
             elif name == "lowres":
                 image = styles.low_resolution(image, rng)
             elif name == "paper":

@@ -59,6 +59,11 @@ UNSURE_BELOW = 0.6
 # 2 spoiled); cut at their box, 764 and 768; tight crops of single digits, 788 either way (11
 # of the 800 take the second look, ~5 ms each).
 RECHECK_BELOW = 0.95
+# Beside a model `<name>.h5` may lie `<name>_cut.h5` (and its .tflite): the same network trained
+# with digits cut from amounts in a cursive hand as well (train_cnn.py --cursive-share). It reads
+# every digit whose ink runs into its picture's left or right edge; all others (canvases,
+# MNIST-like arrays, whole scans) the main model reads. See the README's Training section.
+CUT_SUFFIX = "_cut"
 
 
 @dataclass
@@ -210,16 +215,37 @@ class Recognizer:
     functions they map, with the Recognizer they use, to their worker processes).
     """
 
-    def __init__(self, runner, metadata: dict, path: Path, strings: str | Path | bool = True):
+    def __init__(
+        self,
+        runner,
+        metadata: dict,
+        path: Path,
+        strings: str | Path | bool = True,
+        cut: bool = True,
+    ):
         self.runner = runner
         self.metadata = metadata
         self.path = path
         self.strings = strings  # True: the shipped string model; False: none; or a path
+        self.cut = cut  # whether digits cut from a line go to the model beside this one
         self._string_reader = None
+        self._cut_runner = None
         self._strings_lock = threading.Lock()
 
     def __reduce__(self):
-        return _in_this_process, (str(self.path), self.backend, self.strings)
+        return _in_this_process, (str(self.path), self.backend, self.strings, self.cut)
+
+    @property
+    def cut_runner(self):
+        """The runner of the model for digits cut from a line (`<model>_cut.tflite` or `.h5`
+        beside this one, same backend; see CUT_SUFFIX), loaded on first use; None when there is
+        none or `cut` is False: the main model reads those digits too."""
+        if not self.cut:
+            return None
+        with self._strings_lock:
+            if self._cut_runner is None:
+                self._cut_runner = _load_cut(self.path, self.backend) or False
+        return self._cut_runner or None
 
     @property
     def string_reader(self):
@@ -258,6 +284,7 @@ class Recognizer:
         path: str | Path | None = None,
         backend: str = "auto",
         strings: str | Path | bool = True,
+        cut: bool = True,
     ) -> Recognizer:
         """Load a model: the shipped one by default, else an .h5 or .tflite path.
 
@@ -265,6 +292,7 @@ class Recognizer:
         to Keras (with a warning) when either is missing; "litert" or "keras" force one.
         `strings` is the string model that helps read numbers: True for the shipped one (or
         DIGITREC_STRINGS_MODEL), a path, or False for none (the segmenter reads alone).
+        `cut` False: digits cut from a line are read by this model too (see CUT_SUFFIX).
         """
         path = Path(path or os.environ.get("DIGITREC_MODEL") or DEFAULT_MODEL).expanduser()
         if path.suffix not in (".h5", ".keras", ".tflite"):
@@ -295,7 +323,7 @@ class Recognizer:
             if not keras_path.is_file():
                 raise ModelError(f"{keras_path} not found, and the fast runtime is unavailable")
             runner = KerasRunner(keras_path)
-        return cls(runner, metadata, path, strings)
+        return cls(runner, metadata, path, strings, cut)
 
     def probabilities(self, model_inputs: np.ndarray) -> np.ndarray:
         """(N, 28, 28[, 1]) float32 in [0, 1] -> (N, 10) probabilities."""
@@ -379,8 +407,15 @@ class Recognizer:
             yield as_record(path, result)
 
     def _second_looks(self, images: list, predictions: list, at_edges: list) -> list:
-        """Each unsure digit that runs into its picture's left or right edge read again as a
-        number: the digit nearest the picture's centre (see RECHECK_BELOW)."""
+        """Each digit that runs into its picture's left or right edge read again by the model
+        for digits cut from a line (CUT_SUFFIX), and where that one is unsure, as a number: the
+        digit nearest the picture's centre (see RECHECK_BELOW)."""
+        cut = [k for k, at_edge in enumerate(at_edges) if at_edge]
+        if cut and self.cut_runner is not None:
+            inputs = np.stack([predictions[k].model_input for k in cut])
+            probabilities = self.cut_runner(inputs.reshape(-1, *contract.INPUT_SHAPE))
+            for k, p in zip(cut, probabilities, strict=True):
+                predictions[k] = _prediction(p, predictions[k].model_input)
         for k, (prediction, at_edge) in enumerate(zip(predictions, at_edges, strict=True)):
             if at_edge and prediction.confidence < RECHECK_BELOW:
                 array = to_array(images[k])
@@ -427,12 +462,24 @@ def _prediction(probabilities: np.ndarray, model_input: np.ndarray) -> Predictio
 _LOADED: dict[tuple, Recognizer] = {}  # (path, backend, process id) -> the model loaded there
 
 
-def _in_this_process(path: str, backend: str, strings=True) -> Recognizer:
+def _in_this_process(path: str, backend: str, strings=True, cut=True) -> Recognizer:
     """The Recognizer for this model in this process, loaded on first use (see __reduce__)."""
-    key = (path, backend, str(strings), os.getpid())
+    key = (path, backend, str(strings), cut, os.getpid())
     if key not in _LOADED:
-        _LOADED[key] = Recognizer.load(path, backend=backend, strings=strings)
+        _LOADED[key] = Recognizer.load(path, backend=backend, strings=strings, cut=cut)
     return _LOADED[key]
+
+
+def _load_cut(path: Path, backend: str):
+    """The runner of the model for digits cut from a line beside `path` (`<stem>_cut.tflite`
+    for the litert backend, `<stem>_cut.h5` for keras), or None when it is not there."""
+    stem = path.parent / (path.stem + CUT_SUFFIX)
+    lite, h5 = stem.with_suffix(".tflite"), stem.with_suffix(".h5")
+    if backend == "litert" and lite.is_file():
+        return LiteRunner(lite)
+    if backend == "keras" and h5.is_file():
+        return KerasRunner(h5)
+    return None
 
 
 def _strings_path(strings) -> Path:

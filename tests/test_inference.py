@@ -232,3 +232,39 @@ def test_predict_files_in_dask_worker_processes(recognizer, tmp_path, sample):
     assert [r["path"] for r in records] == paths
     assert [r["digit"] for r in records] == [r["digit"] for r in recognizer.predict_records(paths)]
     assert np.mean([r["digit"] == y for r, y in zip(records, sample.y_test, strict=False)]) > 0.99
+
+
+def test_digits_running_into_a_side_go_to_the_cut_model_and_no_others(recognizer, sample):
+    image, _ = cut_from_an_amount(sample, 6)  # its ink runs into the crop's sides
+    assert model_input_and_edge(image)[1]
+    canvas = draw_digit_on_canvas(sample.x_test[0], 150, (100, 100))
+    calls = []
+
+    def says_five(batch):  # a stand-in for the cut model: every digit a sure 5
+        calls.append(len(batch))
+        return np.tile(np.eye(10, dtype=np.float32)[5], (len(batch), 1))
+
+    routed = Recognizer(recognizer.runner, recognizer.metadata, recognizer.path, strings=False)
+    routed._cut_runner = says_five
+    assert routed.predict(image).digit == 5 and routed.predict(image).confidence == 1.0
+    main = routed.predict(canvas)
+    assert main.digit == sample.y_test[0] and calls == [1, 1]  # the canvas took the main model
+    assert [p.digit for p in routed.predict_many([canvas, image, image])][1:] == [5, 5]
+    assert calls[-1] == 2  # both cut digits in one batch
+    # Without it (cut=False, or no <model>_cut file beside the model) the main model reads all.
+    plain = Recognizer(recognizer.runner, recognizer.metadata, recognizer.path, cut=False)
+    assert plain.cut_runner is None and plain.predict(image).digit != 5
+    assert recognizer.cut_runner is not None  # the shipped one lies beside the shipped model
+
+
+def test_the_cut_model_is_found_beside_the_model_and_travels_with_a_pickle(tmp_path):
+    import pickle
+
+    for suffix in (".h5", ".tflite", ".json"):
+        shutil.copy(DEFAULT_MODEL.with_suffix(suffix), tmp_path / f"mine{suffix}")
+    alone = Recognizer.load(tmp_path / "mine.h5")
+    assert alone.cut_runner is None  # no mine_cut.* beside it
+    shutil.copy(DEFAULT_MODEL.parent / "digit_cnn_cut.tflite", tmp_path / "mine_cut.tflite")
+    paired = Recognizer.load(tmp_path / "mine.h5")
+    assert paired.backend == "litert" and paired.cut_runner is not None
+    assert pickle.loads(pickle.dumps(Recognizer.load(cut=False))).cut is False

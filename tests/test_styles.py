@@ -79,3 +79,17 @@ def test_with_neighbours_keeps_the_digit_and_adds_slivers(digits, sample):
         for x in range(crop.shape[1] - width + 1)
     )
     assert crop.sum() > digits[3].sum()  # bits of neighbours came with it
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cut_from_cursive_keeps_the_digit_readable_for_preprocessing(digits, sample, seed):
+    from digitrec.preprocess import to_model_input
+
+    pool = sample.x_train[:50].astype(np.float32) / 255.0
+    crop = styles.cut_from_cursive(digits[3], pool, np.random.default_rng(seed))
+    assert crop.ndim == 2 and min(crop.shape) >= 8
+    fitted = to_model_input(crop)
+    assert fitted is not None and fitted.shape == (28, 28)
+    original = to_model_input(digits[3])
+    cosine = (fitted * original).sum() / np.sqrt((fitted**2).sum() * (original**2).sum())
+    assert cosine > 0.4  # the same 3 (written again, with the pen's joins at its sides)
