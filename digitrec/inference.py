@@ -230,7 +230,7 @@ class Recognizer:
         self.cut = cut  # whether digits cut from a line go to the model beside this one
         self._string_reader = None
         self._cut_runner = None
-        self._strings_lock = threading.Lock()
+        self._load_lock = threading.Lock()
 
     def __reduce__(self):
         return _in_this_process, (str(self.path), self.backend, self.strings, self.cut)
@@ -242,7 +242,7 @@ class Recognizer:
         none or `cut` is False: the main model reads those digits too."""
         if not self.cut:
             return None
-        with self._strings_lock:
+        with self._load_lock:
             if self._cut_runner is None:
                 self._cut_runner = _load_cut(self.path, self.backend) or False
         return self._cut_runner or None
@@ -253,7 +253,7 @@ class Recognizer:
         that single digits never pay for it; None when there is none."""
         if self.strings is False:
             return None
-        with self._strings_lock:
+        with self._load_lock:
             if self._string_reader is None:
                 self._string_reader = _load_strings(self.strings, self.backend) or False
         return self._string_reader or None
