@@ -18,7 +18,7 @@ import os
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +73,7 @@ class Prediction:
     probabilities: list[float]  # 10 values summing to 1
     model_input: np.ndarray = field(repr=False)  # (28, 28) float32, what the model saw
     box: tuple[int, int, int, int] | None = None  # x, y, w, h in the input; set for numbers
+    cut: bool = field(default=False, repr=False)  # read by the cut-digit model (CUT_SUFFIX)
 
     @property
     def runner_up(self) -> int:
@@ -415,7 +416,7 @@ class Recognizer:
             inputs = np.stack([predictions[k].model_input for k in cut])
             probabilities = self.cut_runner(inputs.reshape(-1, *contract.INPUT_SHAPE))
             for k, p in zip(cut, probabilities, strict=True):
-                predictions[k] = _prediction(p, predictions[k].model_input)
+                predictions[k] = replace(_prediction(p, predictions[k].model_input), cut=True)
         for k, (prediction, at_edge) in enumerate(zip(predictions, at_edges, strict=True)):
             if at_edge and prediction.confidence < RECHECK_BELOW:
                 array = to_array(images[k])

@@ -268,3 +268,26 @@ def test_the_cut_model_is_found_beside_the_model_and_travels_with_a_pickle(tmp_p
     paired = Recognizer.load(tmp_path / "mine.h5")
     assert paired.backend == "litert" and paired.cut_runner is not None
     assert pickle.loads(pickle.dumps(Recognizer.load(cut=False))).cut is False
+
+
+def test_an_answer_of_the_cut_model_is_explained_by_the_cut_model(recognizer, sample):
+    # A 1 cut from a cursive amount, the pen's strokes to its neighbours through both sides:
+    # the main model reads a 4, the cut model a sure 1.
+    rng = np.random.default_rng(3)
+    digits = [sample.x_test[sample.y_test == d][2] for d in (5, 1, 4)]
+    image = synthetic.on_paper(synthetic.cut_digit(digits, rng, cursive=1.0), rng)
+    seen = []
+
+    def cut_model(batch):  # the shipped cut model, watched
+        seen.append(len(batch))
+        return recognizer.cut_runner(batch)
+
+    routed = Recognizer(recognizer.runner, recognizer.metadata, recognizer.path, strings=False)
+    routed._cut_runner = cut_model
+    answer = routed.predict(image)
+    assert answer.cut and answer.digit == 1 and seen == [1]
+    explanation = routed.explain(answer)
+    assert sum(seen) == 1 + 145  # the answer, then the input and its 144 covered squares
+    assert explanation.digit == answer.digit
+    canvas = routed.predict(draw_digit_on_canvas(sample.x_test[0], 150, (100, 100)))
+    assert not canvas.cut and routed.explain(canvas) is not None and sum(seen) == 146
