@@ -51,8 +51,7 @@ def explain(recognizer, prediction) -> Explanation | None:
     for k, (top, left) in enumerate(squares):
         covered[k, top : top + PATCH, left : left + PATCH] = 0.0
     batch = np.concatenate([x[None], covered])[..., None]
-    # The model that gave the answer: the cut-digit one for a digit cut from a line.
-    run = recognizer.cut_runner if prediction.cut and recognizer.cut_runner else recognizer.runner
+    run = recognizer.runner_for(prediction.cut)  # the model that gave the answer
     probs = np.concatenate([run(batch[i : i + BATCH]) for i in range(0, len(batch), BATCH)])
 
     def score(p):

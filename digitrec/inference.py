@@ -18,7 +18,7 @@ import os
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -338,9 +338,9 @@ class Recognizer:
         model_input, at_edge = model_input_and_edge(image)
         if model_input is None:
             return _blank()
-        prediction = _prediction(
-            self.runner(model_input.reshape(1, *contract.INPUT_SHAPE))[0], model_input
-        )
+        run = self.runner_for(at_edge)
+        prediction = _prediction(run(model_input.reshape(1, *contract.INPUT_SHAPE))[0], model_input)
+        prediction.cut = run is not self.runner
         return self._second_looks([image], [prediction], [at_edge])[0]
 
     def predict_many(self, images, batch_size: int = 512) -> list[Prediction]:
@@ -351,7 +351,8 @@ class Recognizer:
         """
         images = list(images)
         inputs, at_edges = _model_inputs(images, errors_as_values=False)
-        return self._second_looks(images, self._classify(inputs, batch_size), at_edges)
+        predictions = self._classify(inputs, at_edges, batch_size)
+        return self._second_looks(images, predictions, at_edges)
 
     def read_number(self, image) -> NumberReading:
         """One image of a row of digits -> NumberReading (.text, .digits with boxes, .confidence).
@@ -394,7 +395,7 @@ class Recognizer:
                 following = list(itertools.islice(paths, batch_size))
                 if following:
                     pending = ahead.submit(_model_inputs, following, True)
-                predictions = self._classify(inputs, batch_size)
+                predictions = self._classify(inputs, at_edges, batch_size)
                 predictions = self._second_looks(chunk, predictions, at_edges)
                 for path, item, prediction in zip(chunk, inputs, predictions, strict=True):
                     yield path, item if isinstance(item, ImageError) else prediction
@@ -408,15 +409,8 @@ class Recognizer:
             yield as_record(path, result)
 
     def _second_looks(self, images: list, predictions: list, at_edges: list) -> list:
-        """Each digit that runs into its picture's left or right edge read again by the model
-        for digits cut from a line (CUT_SUFFIX), and where that one is unsure, as a number: the
-        digit nearest the picture's centre (see RECHECK_BELOW)."""
-        cut = [k for k, at_edge in enumerate(at_edges) if at_edge]
-        if cut and self.cut_runner is not None:
-            inputs = np.stack([predictions[k].model_input for k in cut])
-            probabilities = self.cut_runner(inputs.reshape(-1, *contract.INPUT_SHAPE))
-            for k, p in zip(cut, probabilities, strict=True):
-                predictions[k] = replace(_prediction(p, predictions[k].model_input), cut=True)
+        """Each unsure digit that runs into its picture's left or right edge read again as a
+        number: the digit nearest the picture's centre (see RECHECK_BELOW)."""
         for k, (prediction, at_edge) in enumerate(zip(predictions, at_edges, strict=True)):
             if at_edge and prediction.confidence < RECHECK_BELOW:
                 array = to_array(images[k])
@@ -432,15 +426,31 @@ class Recognizer:
                     )
         return predictions
 
-    def _classify(self, inputs: list, batch_size: int) -> list[Prediction]:
-        """Model inputs (arrays; None or ImageError for none) -> Predictions, in batches."""
-        present = [i for i, x in enumerate(inputs) if isinstance(x, np.ndarray)]
+    def runner_for(self, cut: bool):
+        """The network that reads a digit: the cut-digit model for a digit cut from a line
+        (`cut`), where there is one (CUT_SUFFIX), else this one."""
+        return (cut and self.cut_runner) or self.runner
+
+    def _classify(self, inputs: list, at_edges: list, batch_size: int) -> list[Prediction]:
+        """Model inputs (arrays; None or ImageError for none) -> Predictions, in batches: those
+        whose ink runs into a side of their picture (`at_edges`) by the cut-digit model where
+        there is one, the rest by this one."""
         results = [None if isinstance(x, np.ndarray) else _blank() for x in inputs]
-        for start in range(0, len(present), batch_size):
-            chunk = present[start : start + batch_size]
-            probs = self.probabilities(np.stack([inputs[i] for i in chunk]))
-            for i, p in zip(chunk, probs, strict=True):
-                results[i] = _prediction(p, inputs[i])
+        routed = any(at_edges) and self.cut_runner is not None  # loaded only when needed
+        for cut in (False, True) if routed else (False,):
+            present = [
+                i
+                for i, x in enumerate(inputs)
+                if isinstance(x, np.ndarray) and (routed and at_edges[i]) == cut
+            ]
+            run = self.runner_for(cut)
+            for start in range(0, len(present), batch_size):
+                chunk = present[start : start + batch_size]
+                batch = np.stack([inputs[i] for i in chunk]).astype(np.float32, copy=False)
+                probs = run(batch.reshape(-1, *contract.INPUT_SHAPE))
+                for i, p in zip(chunk, probs, strict=True):
+                    results[i] = _prediction(p, inputs[i])
+                    results[i].cut = cut
         return results
 
 
