@@ -79,11 +79,7 @@ def cut_from_an_amount(sample, seed: int):
     box plus 5-25% of its height: slivers of the neighbours come along."""
     rng = np.random.default_rng(seed)
     chosen = rng.integers(0, 1000, 3)
-    boxes: list = []
-    ink = synthetic.compose_number(list(sample.x_test[chosen]), rng, marks=False, boxes=boxes)
-    x, y, w, h = boxes[1]
-    side, up = (int(h * rng.uniform(0.05, 0.25)) for _ in range(2))
-    crop = ink[max(0, y - up) : y + h + up, max(0, x - side) : x + w + side]
+    crop = synthetic.cut_digit(list(sample.x_test[chosen]), rng)
     return synthetic.on_paper(crop, rng), int(sample.y_test[chosen[1]])
 
 
