@@ -410,12 +410,13 @@ class Recognizer:
 
     def _second_looks(self, images: list, predictions: list, at_edges: list) -> list:
         """Each unsure digit that runs into its picture's left or right edge read again as a
-        number: the digit nearest the picture's centre (see RECHECK_BELOW)."""
+        number: the digit nearest the picture's centre (see RECHECK_BELOW). The number is read
+        without read_number's check for one cut digit, which would hand it back to predict."""
         for k, (prediction, at_edge) in enumerate(zip(predictions, at_edges, strict=True)):
             if at_edge and prediction.confidence < RECHECK_BELOW:
                 array = to_array(images[k])
                 try:
-                    digits = self.read_number(array).digits
+                    digits = read_number(self, array, one_digit=False).digits
                 except ImageError:  # no shape the number path foresaw: the first look stands
                     continue
                 if len(digits) >= 2:
