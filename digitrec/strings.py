@@ -191,24 +191,29 @@ BY_HAND = 0.5  # share of training lines leaning, uphill, narrow or wide (synthe
 SMALL = 0.15  # share of training lines scanned small: 0.3-0.7 of their size, digits 9-49 px
 JOINED = 0.3  # share of training lines in a cursive hand, neighbours joined (synthetic.joined)
 SKIPPING = 0.2  # share of training lines written with a pen that skips (synthetic.skipping)
+STORED_SMALL = 0.15  # share of training lines whose digits were stored tiny (styles.stored_small)
 
 
 def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator):
     """One training line from (n, 28, 28) uint8 training digits: the number composed (half of
     them as a hand sets it down: leaning, uphill, narrow or wide; some in a cursive hand, the
-    neighbours joined, some with a pen that skips), written as a canvas, scan,
+    neighbours joined, some with a pen that skips, some of digits stored tiny and shown again),
+    written as a canvas, scan,
     cheque, photo or form (some scanned small), cleaned by digitrec.numbers' own preprocessing
     (rules and separators dropped) and put into the model's input. -> ((HEIGHT, W), "digits")
     or None when preprocessing finds no ink."""
     from digitrec import styles, synthetic
 
     written = []
+    tiny = rng.random() < STORED_SMALL
     for digit, label in zip(digits, labels, strict=True):
         image = digit.astype(np.float32) / 255.0
         if rng.random() < 0.25:
             image = styles.with_style(image, label, rng)
         if rng.random() < 0.3:
             image = styles.elastic(image, rng)
+        if tiny:
+            image = styles.stored_small(image, rng)
         written.append(np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8))
     # One line in three spaced out, as digits written in a form's boxes or far apart on a pad.
     boxes: list = []

@@ -124,6 +124,30 @@ def low_resolution(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(cv2.resize(small, None, fx=factor, fy=factor, interpolation=method), 0, 1)
 
 
+def stored_small(
+    image: np.ndarray, rng: np.random.Generator, side: tuple[float, float] = (7.0, 14.0)
+) -> np.ndarray:
+    """The digit as a set that stores digits tiny keeps it (scikit-learn's UCI digits are 8x8,
+    zip-code sets 16x16) and shows it again at its own size: its box shrunk to `side` pixels on
+    the longer side (drawn from the range), grey levels kept, and enlarged back smoothly into
+    the same box, its brightest ink as bright as before. Only the coarse shape is left: loops
+    close up, strokes blur, a flag or a bar melts into the stem. (28, 28) float32 in [0, 1] ->
+    the same."""
+    box = _ink_box(image)
+    if box is None:
+        return image
+    left, top, right, bottom, _, _ = box
+    crop = image[top : bottom + 1, left : right + 1]
+    scale = rng.uniform(*side) / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    back = cv2.resize(small, crop.shape[::-1], interpolation=cv2.INTER_CUBIC)
+    back *= crop.max() / max(float(back.max()), 1e-6)  # levelled again: a thin 1 stays ink
+    out = np.zeros_like(image)
+    out[top : bottom + 1, left : right + 1] = np.clip(back, 0, 1)
+    return out
+
+
 def with_neighbours(
     image: np.ndarray, pool: np.ndarray, rng: np.random.Generator, touch: float = 0.5
 ) -> np.ndarray:

@@ -132,6 +132,15 @@ def test_made_examples_are_lines_of_the_digits_given(sample):
     assert image.max() > 0.5
 
 
+def test_made_examples_of_digits_stored_tiny_are_lines_of_them(sample, monkeypatch):
+    monkeypatch.setattr(strings, "STORED_SMALL", 1.0)
+    rng = np.random.default_rng(4)
+    for k in range(0, 60, 6):
+        digits, labels = sample.x_train[k : k + 6], sample.y_train[k : k + 6]
+        example = strings.make_example(digits, labels, rng)
+        assert example is not None and example[1] == "".join(map(str, labels))
+
+
 # --- the shipped string model ---------------------------------------------------------------------
 
 

@@ -1,8 +1,9 @@
 """digitrec/styles.py: European 1s and 7s, neighbours at the crop's edges, low resolution,
-elastic distortion."""
+digits stored tiny, elastic distortion."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -50,6 +51,30 @@ def test_low_resolution_keeps_the_digit_but_not_its_detail(digits, seed):
     fitted, original = to_model_input(small), to_model_input(three)
     cosine = (fitted * original).sum() / np.sqrt((fitted**2).sum() * (original**2).sum())
     assert 0.6 < cosine < 0.995  # the same 3, not the same pixels
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_stored_small_keeps_the_digit_in_its_box_but_not_its_detail(digits, seed):
+    three = digits[3]
+    coarse = styles.stored_small(three, np.random.default_rng(seed))
+    assert coarse.shape == three.shape and coarse.dtype == np.float32
+    assert coarse.max() == pytest.approx(three.max(), abs=1e-6)  # levelled: still dark ink
+    ys, xs = np.nonzero(three > 0.3)
+    outside = np.ones_like(three, bool)
+    outside[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] = False
+    assert not coarse[outside].any()  # shown again in the same box
+    cosine = (coarse * three).sum() / np.sqrt((coarse**2).sum() * (three**2).sum())
+    assert cosine > 0.9  # the same 3...
+
+    def detail(image):  # how much the ink's edges turn and cross
+        return np.abs(cv2.Laplacian(image, cv2.CV_32F)).sum()
+
+    assert detail(coarse) < 0.75 * detail(three)  # ...blurred to its coarse shape
+
+
+def test_stored_small_of_a_blank_is_blank():
+    blank = np.zeros((28, 28), np.float32)
+    assert styles.stored_small(blank, np.random.default_rng(0)) is blank
 
 
 def test_with_style_leaves_digits_without_a_european_form_alone(digits):
