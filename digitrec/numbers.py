@@ -77,8 +77,9 @@ STRING_WEIGHT = 0.7
 # validation digits (500 cut digits plain and 500 in a cursive hand, 1,000 numbers of 2-6
 # training digits 55,000-59,999 cropped at their ink; half on cheque paper, half on white;
 # thresholds chosen on another 2,400 such pictures): cut digits read exactly 656 -> 885, tight
-# numbers 933 -> 931. Such a picture is read as predict reads one digit (the cut-digit model);
-# so is a one-digit reading of a narrow picture with a side cut through (+13 of those 1,000).
+# numbers 933 -> 931 (with the line reader fine-tuned since, 634 -> 892 and 929 -> 927). Such a
+# picture is read as predict reads one digit (the cut-digit model); so is a one-digit reading
+# of a narrow picture with a side cut through (+13 of those 1,000).
 SIDE_RUN = (0.6, 5.0)  # a run of ink in the side column this many pen widths long...
 SIDE_WIDENS = 1.6  # ...whose ink one pen width inside is at most this many times longer: cut
 ONE_DIGIT_WIDE = 1.7  # a picture narrower than this many line heights holds one digit

@@ -269,7 +269,7 @@ def cut_digits(sample, cursive: float, count: int = 40):
 @pytest.mark.parametrize("cursive", [0.0, 1.0], ids=["plain", "cursive"])
 def test_read_number_of_one_digit_cut_from_an_amount(recognizer, sample, cursive):
     # The slivers of the neighbours are not read as more digits: the picture is read as one
-    # digit. Measured on these 40: 33 and 32 read exactly, 24 and 21 without the check.
+    # digit. Measured on these 40: 33 and 32 read exactly, 24 and 23 without the check.
     read = without = 0
     for image, truth in cut_digits(sample, cursive):
         read += recognizer.read_number(image).text == truth
