@@ -71,9 +71,9 @@ STRING_WEIGHT = 0.7
 # keeps slivers of its neighbours at its sides, and a line reader reads each sliver as one more
 # digit: "12" for a 2 with the end of a 1 at its left. Such a picture is told from a number
 # cropped tight to its ink (whose first and last digits touch the sides too) by three things:
-# the side cuts through a stroke (a run of ink in the side column that is no narrower one pen
-# width inside, where a digit's own outer curve widens), the picture holds about one digit's
-# width, and the digit read at that side is a sliver (narrow) or unsure. Measured on the CNN's
+# the side cuts through a stroke (a run of ink in the side column that is hardly longer one pen
+# width inside, where a digit's own outer curve widens), the ink spans about one digit's width,
+# and the digit read at that side is a sliver (narrow) or unsure. Measured on the CNN's
 # validation digits (500 cut digits plain and 500 in a cursive hand, 1,000 numbers of 2-6
 # training digits 55,000-59,999 cropped at their ink; half on cheque paper, half on white;
 # thresholds chosen on another 2,400 such pictures): cut digits read exactly 656 -> 885, tight
@@ -82,7 +82,7 @@ STRING_WEIGHT = 0.7
 # of a narrow picture with a side cut through (+13 of those 1,000).
 SIDE_RUN = (0.6, 5.0)  # a run of ink in the side column this many pen widths long...
 SIDE_WIDENS = 1.6  # ...whose ink one pen width inside is at most this many times longer: cut
-ONE_DIGIT_WIDE = 1.7  # a picture narrower than this many line heights holds one digit
+ONE_DIGIT_WIDE = 1.7  # a line (ink and margin) narrower than this many line heights: one digit
 SLIVER_WIDE = 0.45  # a digit at the side narrower than this many line heights is a sliver...
 SLIVER_SURE = 0.8  # ...and so is one read less sure than this
 
@@ -268,10 +268,10 @@ def one_cut_digit(line: Line, reading: NumberReading) -> bool:
 
 def _as_one_digit(recognizer, image, reading: NumberReading) -> NumberReading:
     """The picture read as one digit, as Recognizer.predict reads it, boxed where the reading's
-    digit nearest the picture's centre is."""
+    digit nearest the picture's centre is (the reading stands if predict finds no digit)."""
     prediction = recognizer.predict(image)
     if prediction.digit is None:
-        return NumberReading("", [], 0.0)
+        return reading
     centre = to_array(image).shape[1] / 2
     nearest = min(reading.digits, key=lambda d: abs(d.box[0] + d.box[2] / 2 - centre))
     prediction.box = nearest.box
