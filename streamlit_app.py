@@ -542,7 +542,7 @@ def number_reader_section(recognizer: Recognizer):
         f"digits in {minutes:.0f} min ({training.get('epochs_run', '?')} epochs"
         + (f", starting from the weights of `{start}`" if start else "")
         + "); its `.tflite` "
-        f"twin reads {meta['twin']['same_reading']} of {meta['twin']['lines']} test lines as "
+        f"twin reads {meta['twin']['same_reading']:,} of {meta['twin']['lines']:,} test lines as "
         "the `.h5` does."
     )
 
