@@ -307,3 +307,8 @@ def test_sides_cut_tells_a_stroke_cut_through_from_a_curve_touching():
     arc = np.zeros((80, 69), np.uint8)
     cv2.circle(arc, (80, 40), 31, 1, 6)  # the left of a neighbour's 0, cut at the right side
     assert sides_cut(_line_of(arc > 0, 6.0)) == (False, True)
+    stem = ring.copy()
+    stem[10:70, 0:6] = 1  # a 1's whole stem standing at the left side: only touches it
+    assert sides_cut(_line_of(stem > 0, 6.0)) == (False, False)
+    stem[10:70, 3:6] = 0  # half of it: a neighbour's stem cut along its length
+    assert sides_cut(_line_of(stem > 0, 6.0)) == (True, False)
