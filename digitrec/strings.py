@@ -198,10 +198,9 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
     """One training line from (n, 28, 28) uint8 training digits: the number composed (half of
     them as a hand sets it down: leaning, uphill, narrow or wide; some in a cursive hand, the
     neighbours joined, some with a pen that skips, some of digits stored tiny and shown again),
-    written as a canvas, scan,
-    cheque, photo or form (some scanned small), cleaned by digitrec.numbers' own preprocessing
-    (rules and separators dropped) and put into the model's input. -> ((HEIGHT, W), "digits")
-    or None when preprocessing finds no ink."""
+    written as a canvas, scan, cheque, photo or form (some scanned small), cleaned by
+    digitrec.numbers' own preprocessing (rules and separators dropped) and put into the model's
+    input. -> ((HEIGHT, W), "digits") or None when preprocessing finds no ink."""
     from digitrec import styles, synthetic
 
     written = []
