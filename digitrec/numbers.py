@@ -280,11 +280,12 @@ def one_cut_digit(line: Line, reading: NumberReading) -> bool:
 
 def _as_one_digit(recognizer, image, reading: NumberReading) -> NumberReading:
     """The picture read as one digit, as Recognizer.predict reads it, boxed where the reading's
-    digit nearest the picture's centre is (the reading stands if predict finds no digit)."""
+    middle digit is (the ink spans the picture; the reading stands if predict finds no digit)."""
     prediction = recognizer.predict(image)
     if prediction.digit is None:
         return reading
-    centre = to_array(image).shape[1] / 2
+    left = min(d.box[0] for d in reading.digits)
+    centre = (left + max(d.box[0] + d.box[2] for d in reading.digits)) / 2
     nearest = min(reading.digits, key=lambda d: abs(d.box[0] + d.box[2] / 2 - centre))
     prediction.box = nearest.box
     return NumberReading.of([prediction])
