@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 
 from digitrec import NumberReading, Prediction, Recognizer, synthetic
-from digitrec.numbers import Line, best_path, read_number, shape_prior, sides_cut, with_boxes
+from digitrec.numbers import (
+    Line,
+    best_path,
+    one_cut_digit,
+    read_number,
+    segment_number,
+    shape_prior,
+    sides_cut,
+    with_boxes,
+)
 
 
 def first(sample, digit: int, k: int = 0) -> np.ndarray:
@@ -275,6 +284,24 @@ def test_read_number_of_one_digit_cut_from_an_amount(recognizer, sample, cursive
         read += recognizer.read_number(image).text == truth
         without += read_number(recognizer, image, one_digit=False).text == truth
     assert read >= 30 and read >= without + 6
+
+
+def test_a_cut_digit_that_predict_finds_no_digit_in_keeps_its_number_reading(
+    recognizer, sample, monkeypatch
+):
+    # The check hands the picture to predict; should predict see nothing there, the line
+    # reader's answer stands rather than an empty one.
+
+    def taken(item):  # slivers read as more digits, and the check sees them
+        raw = read_number(recognizer, item[0], one_digit=False)
+        return len(raw.digits) > 1 and one_cut_digit(segment_number(item[0]), raw)
+
+    image, truth = next(filter(taken, cut_digits(sample, 0.0)))
+    raw = read_number(recognizer, image, one_digit=False)
+    assert recognizer.read_number(image).text == truth != raw.text
+    blank = Prediction(None, 0.0, [0.1] * 10, np.zeros((28, 28), np.float32))
+    monkeypatch.setattr(recognizer, "predict", lambda image: blank)
+    assert recognizer.read_number(image).text == raw.text != ""
 
 
 @pytest.mark.parametrize("pair", [(1, 2), (7, 1), (1, 1), (5, 5), (1, 0), (9, 1)], ids=str)
