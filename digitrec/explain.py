@@ -51,8 +51,12 @@ def explain(recognizer, prediction) -> Explanation | None:
     for k, (top, left) in enumerate(squares):
         covered[k, top : top + PATCH, left : left + PATCH] = 0.0
     batch = np.concatenate([x[None], covered])[..., None]
-    run = recognizer.runner_for(prediction.cut)  # the model that gave the answer
-    probs = np.concatenate([run(batch[i : i + BATCH]) for i in range(0, len(batch), BATCH)])
+    probs = np.concatenate(  # by the model that gave the answer
+        [
+            recognizer.probabilities(batch[i : i + BATCH], prediction.cut)
+            for i in range(0, len(batch), BATCH)
+        ]
+    )
 
     def score(p):
         return p[:, prediction.digit] - (p[:, against] if against is not None else 0.0)

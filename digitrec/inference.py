@@ -326,21 +326,21 @@ class Recognizer:
             runner = KerasRunner(keras_path)
         return cls(runner, metadata, path, strings, cut)
 
-    def probabilities(self, model_inputs: np.ndarray) -> np.ndarray:
-        """(N, 28, 28[, 1]) float32 in [0, 1] -> (N, 10) probabilities."""
+    def probabilities(self, model_inputs: np.ndarray, cut: bool = False) -> np.ndarray:
+        """(N, 28, 28[, 1]) float32 in [0, 1] -> (N, 10) probabilities; with `cut`, by the
+        cut-digit model where there is one (runner_for)."""
         batch = np.asarray(model_inputs, np.float32).reshape(-1, *contract.INPUT_SHAPE)
         if len(batch) == 0:
             return np.zeros((0, contract.NUM_CLASSES), np.float32)
-        return self.runner(batch)
+        return self.runner_for(cut)(batch)
 
     def predict(self, image) -> Prediction:
         """One image (array, path, bytes) holding one digit -> Prediction."""
         model_input, at_edge = model_input_and_edge(image)
         if model_input is None:
             return _blank()
-        run = self.runner_for(at_edge)
-        prediction = _prediction(run(model_input.reshape(1, *contract.INPUT_SHAPE))[0], model_input)
-        prediction.cut = run is not self.runner
+        prediction = _prediction(self.probabilities(model_input, at_edge)[0], model_input)
+        prediction.cut = self.runner_for(at_edge) is not self.runner
         return self._second_looks([image], [prediction], [at_edge])[0]
 
     def predict_many(self, images, batch_size: int = 512) -> list[Prediction]:
@@ -444,11 +444,9 @@ class Recognizer:
                 for i, x in enumerate(inputs)
                 if isinstance(x, np.ndarray) and (routed and at_edges[i]) == cut
             ]
-            run = self.runner_for(cut)
             for start in range(0, len(present), batch_size):
                 chunk = present[start : start + batch_size]
-                batch = np.stack([inputs[i] for i in chunk]).astype(np.float32, copy=False)
-                probs = run(batch.reshape(-1, *contract.INPUT_SHAPE))
+                probs = self.probabilities(np.stack([inputs[i] for i in chunk]), cut)
                 for i, p in zip(chunk, probs, strict=True):
                     results[i] = _prediction(p, inputs[i])
                     results[i].cut = cut
