@@ -217,6 +217,7 @@ def read_number(recognizer, image, one_digit: bool = True) -> NumberReading:
     """One image of a row of digits -> NumberReading: read by the string model where the
     recognizer has one, by the segmenter otherwise. With `one_digit`, a picture of one digit
     cut from a line (one_cut_digit) is read as Recognizer.predict reads it."""
+    image = to_array(image)  # decoded once, for predict may read it too
     line = segment_number(image)
     if line is None or not line.strokes:
         return NumberReading("", [], 0.0)
