@@ -59,6 +59,29 @@ def flat_drawing(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None
     and on 10,000 canvases of digits the model never trained on it gives the very same inputs.
     Anything touching the border (a frame, a page edge, noise) goes the general way.
     """
+    box = drawing_box(image)
+    if box is None:
+        return None
+    x, y, w, h = box
+    height, width = image.shape[:2]
+    room = max(FLAT_MARGIN[0], 2 + int(np.ceil(FLAT_MARGIN[1] * max(w, h))))
+    # Each side as far as the room allows (near the canvas' edge: up to the edge, as the whole
+    # canvas would be worked). Nothing touches the border, so crop[0, 0] is background.
+    crop = image[max(y - room, 0) : y + h + room, max(x - room, 0) : x + w + room]
+    gray = _flattened(crop)  # the crop holds every pixel that is not the background
+    if gray is None:
+        return np.zeros(crop.shape[:2], np.float32), (height, width)
+    return _scaled(np.abs(gray - gray[0, 0])), (height, width)
+
+
+def drawing_box(image: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The box (x, y, w, h) of every pixel of an RGBA canvas that differs from its background
+    (the top-left pixel's exact value), or None when the image is no such canvas (not uint8
+    RGBA, outside MIN_WORK_SIDE-WORK_SIDE) or the drawing is blank or touches the border.
+
+    One read of the whole canvas, which no answer can skip: benchmarks/predict_ratio.py --floor
+    times it with the network as the least a canvas predict can cost.
+    """
     if (
         image.dtype != np.uint8
         or image.ndim != 3
@@ -71,14 +94,7 @@ def flat_drawing(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None
     height, width = pixels.shape
     if w == 0 or x == 0 or y == 0 or x + w == width or y + h == height:
         return None  # blank, or something at the border: the general path judges it
-    room = max(FLAT_MARGIN[0], 2 + int(np.ceil(FLAT_MARGIN[1] * max(w, h))))
-    # Each side as far as the room allows (near the canvas' edge: up to the edge, as the whole
-    # canvas would be worked). Nothing touches the border, so crop[0, 0] is background.
-    crop = image[max(y - room, 0) : y + h + room, max(x - room, 0) : x + w + room]
-    gray = _flattened(crop)  # the crop holds every pixel that is not the background
-    if gray is None:
-        return np.zeros(crop.shape[:2], np.float32), (height, width)
-    return _scaled(np.abs(gray - gray[0, 0])), (height, width)
+    return x, y, w, h
 
 
 def _flattened(image: np.ndarray) -> np.ndarray | None:

@@ -100,3 +100,13 @@ def test_api_load_quick_run_answers_every_request(tmp_path):
 def test_api_load_refuses_bad_options():
     done = run_script("benchmarks/api_load.py", "--clients", "0", timeout=60)
     assert done.returncode == 2 and "--clients" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_predict_ratio_prints_the_ratio_the_floor_and_the_stages():
+    done = run_script(
+        "benchmarks/predict_ratio.py", "--count", 5, "--repeats", 1, "--floor", "--stages",
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    for line in ("predict p50", "explain", "floor: reading the canvas once", "fit to MNIST"):
+        assert line in done.stdout, done.stdout

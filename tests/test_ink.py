@@ -8,8 +8,21 @@ import pytest
 from conftest import similarity
 
 from digitrec import synthetic
-from digitrec.ink import _to_work_size, otsu, quantiles, to_ink
+from digitrec.ink import _to_work_size, drawing_box, otsu, quantiles, to_ink
 from digitrec.preprocess import to_model_input
+
+
+def test_drawing_box_is_the_box_of_whatever_differs_from_the_background():
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., 3] = 255
+    assert drawing_box(canvas) is None  # blank
+    canvas[100:150, 60:70, :3] = 255
+    canvas[140, 200, 0] = 1  # one channel of one pixel differs: still drawing
+    assert drawing_box(canvas) == (60, 100, 141, 50)
+    canvas[0, 5, 3] = 254  # something at the border: the general path judges it
+    assert drawing_box(canvas) is None
+    assert drawing_box(canvas[..., :3]) is None  # not RGBA
+    assert drawing_box(np.zeros((20, 20, 4), np.uint8)) is None  # too small to be a canvas
 
 
 def test_to_ink_transparent_canvas_reads_alpha():
