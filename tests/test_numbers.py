@@ -362,3 +362,17 @@ def test_read_number_boxes_each_digit_where_it_was_written(recognizer, sample):
     assert len(overlaps) >= 60
     # The written boxes hold the stroke's margin too: 0.80 with PEAK_OFFSET, 0.69 cut halfway
     assert np.mean(overlaps) >= 0.76, np.mean(overlaps)
+
+
+def test_read_number_of_twelve_digits(reader, sample):
+    # Numbers up to twelve digits at least (a bank account, a long reference).
+    digits = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8]
+    reading = reader.read_number(written(sample, digits, [12] * 11))
+    assert reading.text == "314159265358"
+    assert [d.box[0] for d in reading.digits] == sorted(d.box[0] for d in reading.digits)
+
+
+def test_line_reader_reads_twelve_digits_touching_and_apart(recognizer, sample):
+    digits = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8]
+    gaps = [-4, 6, 0, 10, -2, 8, 4, 0, 6, 12, 2]  # negative: the two overlap
+    assert recognizer.read_number(written(sample, digits, gaps)).text == "314159265358"
