@@ -15,6 +15,7 @@ from digitrec.preprocess import (
     drop_edge_fragments,
     fit_mnist,
     ink_and_mask,
+    ink_mask,
     split_digits,
     stroke_width,
     to_model_input,
@@ -399,3 +400,17 @@ def test_the_table_beyond_the_paper_is_dropped(seven):
     image = to_model_input(page)
     check_mnist_layout(image)
     assert similarity(image, reference) > 0.9
+
+
+def test_ink_mask_keeps_a_thin_one_beside_an_underline():
+    # Specks are small next to the biggest stroke; an underline (or a rule, a form's box) is
+    # far bigger than any digit, and a thin 1 written with a fine pen was a speck beside it.
+    ink = np.zeros((100, 400), np.float32)
+    cv2.line(ink, (20, 90), (380, 90), 1.0, 3)  # the underline: ~1,080 pixels
+    cv2.circle(ink, (100, 50), 20, 1.0, 3)  # a 0: ~380 pixels
+    cv2.line(ink, (200, 30), (200, 75), 1.0, 1)  # a 1 one pixel wide: 46 pixels
+    cv2.circle(ink, (300, 20), 1, 1.0, -1)  # a speck: 5 pixels
+    mask = ink_mask(ink)
+    assert mask[30:76, 200].all()  # the 1 stays
+    assert mask[50, 80] and mask[90, 200]  # so do the 0 and the underline (dropped later)
+    assert not mask[15:26, 295:306].any()  # the speck does not
