@@ -46,6 +46,11 @@ CURRENCY_BAR = 2.5
 # (chosen on numbers of MNIST training digits: 0.05-0.07 best, 0.731 exact against 0.628 without)
 SLASH_HEIGHT = 1.2  # a straight slanted stroke this many line heights tall is a '/'...
 SLASH_SLANT = 0.35  # ...when it leans at least this far (run over rise, about 20 degrees)
+# ...and reaches this many line heights above the digits' tops or below their baseline, as a
+# written '/' does: a 7 joined to the digit after it makes a stroke as tall and straight, within
+# the digits' rows ("576,550" read "56550"). 2 x 1,500 numbers of MNIST training digits
+# 55,000-59,999: 1,403 -> 1,405 and 1,390 = 1,390; 200 of them with '/'s: 190 either way.
+SLASH_OUT = 0.2
 WIDE = 1.2  # a group wider than this many line heights may hold several digits: cut it
 PINCH_COST = 0.1  # log-penalty for a cut at a pinch (one thin run between loops or crossings)
 STEM = 0.7  # a vertical run this share of the line tall is a stem (of a 1, a 4, a 7...)
@@ -316,10 +321,17 @@ def _slashes(mask: np.ndarray, stats: np.ndarray) -> np.ndarray | None:
         return None
     middle = stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] / 2
     digits = big & ~towering
+    if not digits.any():
+        return None
+    tops = stats[digits, cv2.CC_STAT_TOP]
+    line_top, line_bottom = np.median(tops), np.median(tops + stats[digits, cv2.CC_STAT_HEIGHT])
+    reach = SLASH_OUT * typical
     found = np.zeros(mask.shape, np.uint8)
     for (x, y, w, h), at in zip(stats[towering, :4], middle[towering], strict=True):
         if not (digits & (middle < at)).any() or not (digits & (middle > at)).any():
             continue
+        if y > line_top - reach and y + h < line_bottom + reach:
+            continue  # within the digits' rows: two digits joined (a 7 on a 6), no '/'
         crop = np.ascontiguousarray(mask[y : y + h, x : x + w]).view(np.uint8)
         for lean in np.arange(SLASH_SLANT, 1.01, 0.05):
             run = int(round(lean * rise))

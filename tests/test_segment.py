@@ -194,8 +194,9 @@ def test_drop_separators_drops_a_dollar_but_not_a_tall_first_digit(first, digits
     [
         ((75, 70), (95, 20), "leaning but only as tall as its neighbours (a 1)"),
         ((90, 85), (90, 5), "tall but upright"),
+        ((75, 74), (103, 16), "taller, but within the digits' rows (a 7 joined to a 6)"),
     ],
-    ids=["leaning-one", "upright"],
+    ids=["leaning-one", "upright", "within-the-rows"],
 )
 def test_drop_separators_keeps_strokes_that_are_no_slash(start, end, why):
     mask = line_with(start, end)
