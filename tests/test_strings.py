@@ -262,6 +262,22 @@ def test_a_trained_string_model_loads_into_a_recognizer(trained, sample):
     assert isinstance(rec.read_number(image).text, str)
 
 
+def test_training_strings_can_blend_the_fine_tuned_weights_with_the_start(trained, tmp_path):
+    import keras
+
+    out = tmp_path / "blended.h5"
+    start = keras.models.load_model(trained, compile=False).get_weights()
+    train_strings.main(
+        [
+            "--data", str(SAMPLE), "--examples", "60", "--validation", "20", "--test", "4",
+            "--epochs", "1", "--init", str(trained), "--blend", "0.0", "--out", str(out),
+        ]
+    )  # fmt: skip
+    blended = keras.models.load_model(out, compile=False).get_weights()
+    assert all(np.allclose(a, b) for a, b in zip(start, blended, strict=True))  # all the start's
+    assert json.loads(out.with_suffix(".json").read_text())["settings"]["blend"] == 0.0
+
+
 def test_training_strings_refuses_missing_data(tmp_path, capsys):
     code = train_strings.main(
         ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.h5")]
