@@ -310,7 +310,8 @@ def _slashes(mask: np.ndarray, stats: np.ndarray) -> np.ndarray | None:
     A '/' is a straight stroke that leans right by SLASH_SLANT or more, SLASH_HEIGHT times as
     tall as the line's digits and reaching SLASH_OUT beyond their rows, with digits on both
     sides: what survives an opening by such a line, in a component that tall. Often it touches
-    the digit before or after it, so the test is on pixels, not on whole components. `stats` rows: the line's components (x, y, w, h).
+    the digit before or after it, so the test is on pixels, not on whole components. `stats`
+    rows: the line's components (x, y, w, h).
     """
     heights = stats[:, cv2.CC_STAT_HEIGHT]
     big = heights >= 0.5 * heights.max()  # digits, '/'s; not dots, commas or dashes
