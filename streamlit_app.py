@@ -536,11 +536,15 @@ def number_reader_section(recognizer: Recognizer):
             st.metric(kind, f"{share:.0%}", width="content")
     training = meta.get("training", {})
     minutes = (training.get("seconds", 0) + training.get("seconds_making_lines", 0)) / 60
-    start = meta.get("settings", {}).get("init")
+    start, blend = meta.get("settings", {}).get("init"), meta.get("settings", {}).get("blend", 1)
+    if start:
+        start = f", starting from the weights of `{start}`"
+        if blend < 1:  # train_strings.py --blend
+            start += f", then blended back with them, {blend:.0%} of the new weights kept"
     st.caption(
         f"Trained on {meta['data']['training_lines']:,} synthetic lines of MNIST training "
         f"digits in {minutes:.0f} min ({training.get('epochs_run', '?')} epochs"
-        + (f", starting from the weights of `{start}`" if start else "")
+        + (start or "")
         + "); its `.tflite` "
         f"twin reads {meta['twin']['same_reading']:,} of {meta['twin']['lines']:,} test lines as "
         "the `.h5` does."

@@ -452,6 +452,8 @@ def test_model_tab_shows_the_number_readers_scores():
         assert metric_value(at, kind) == f"{share:.0%}"
     captions = " ".join(c.value for c in at.tabs[2].caption)
     assert f"{meta['data']['training_lines']:,} synthetic lines" in captions
+    blend = meta["settings"].get("blend", 1)
+    assert (f"{blend:.0%} of the new weights kept" in captions) == (blend < 1)  # --blend
 
 
 def test_model_tab_offers_the_corrections_as_a_download():
