@@ -156,6 +156,9 @@ def exact(texts: list[str], lines: list) -> float:
 
 def main(argv=None) -> int:
     args = settings_parser().parse_args(argv)
+    if not 0.0 <= args.blend <= 1.0 or (args.blend < 1.0 and not args.init):
+        print("error: --blend takes 0 to 1, with --init to blend back", file=sys.stderr)
+        return 2
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:

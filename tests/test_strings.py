@@ -278,6 +278,12 @@ def test_training_strings_can_blend_the_fine_tuned_weights_with_the_start(traine
     assert json.loads(out.with_suffix(".json").read_text())["settings"]["blend"] == 0.0
 
 
+@pytest.mark.parametrize("bad", [["--blend", "1.5", "--init", "x.h5"], ["--blend", "0.5"]])
+def test_training_strings_refuses_a_blend_it_cannot_make(bad, tmp_path, capsys):
+    assert train_strings.main([*bad, "--out", str(tmp_path / "m.h5")]) == 2
+    assert "--blend" in capsys.readouterr().err
+
+
 def test_training_strings_refuses_missing_data(tmp_path, capsys):
     code = train_strings.main(
         ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.h5")]
