@@ -536,7 +536,8 @@ def number_reader_section(recognizer: Recognizer):
             st.metric(kind, f"{share:.0%}", width="content")
     training = meta.get("training", {})
     minutes = (training.get("seconds", 0) + training.get("seconds_making_lines", 0)) / 60
-    start, blend = meta.get("settings", {}).get("init"), meta.get("settings", {}).get("blend", 1)
+    settings = meta.get("settings", {})
+    start, blend = settings.get("init"), settings.get("blend", 1)
     if start:
         start = f", starting from the weights of `{start}`"
         if blend < 1:  # train_strings.py --blend

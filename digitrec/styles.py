@@ -116,9 +116,7 @@ def low_resolution(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return image
     left, top, right, bottom, _, _ = box
     crop = image[top : bottom + 1, left : right + 1]
-    scale = rng.uniform(10, 18) / max(crop.shape)
-    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-    small = np.pad(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), 1)
+    small = np.pad(_shrunk(crop, rng.uniform(10, 18)), 1)
     factor = rng.uniform(2, 5)
     method = (cv2.INTER_NEAREST, cv2.INTER_LINEAR, cv2.INTER_CUBIC)[int(rng.integers(3))]
     return np.clip(cv2.resize(small, None, fx=factor, fy=factor, interpolation=method), 0, 1)
@@ -138,14 +136,20 @@ def stored_small(
         return image
     left, top, right, bottom, _, _ = box
     crop = image[top : bottom + 1, left : right + 1]
-    scale = rng.uniform(*side) / max(crop.shape)
-    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-    back = cv2.resize(small, crop.shape[::-1], interpolation=cv2.INTER_CUBIC)
+    back = cv2.resize(
+        _shrunk(crop, rng.uniform(*side)), crop.shape[::-1], interpolation=cv2.INTER_CUBIC
+    )
     back *= crop.max() / max(float(back.max()), 1e-6)  # levelled again: a thin 1 stays ink
     out = np.zeros_like(image)
     out[top : bottom + 1, left : right + 1] = np.clip(back, 0, 1)
     return out
+
+
+def _shrunk(crop: np.ndarray, longer: float) -> np.ndarray:
+    """A digit's box shrunk to `longer` pixels on its longer side, pixel areas averaged."""
+    scale = longer / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
 
 
 def with_neighbours(
