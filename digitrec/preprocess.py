@@ -16,7 +16,6 @@ This module undoes all of that, in four steps:
 
 from __future__ import annotations
 
-import threading
 import warnings
 
 import cv2
@@ -183,50 +182,18 @@ def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     bounding box and a pixel count per stroke cost less. Many strokes (a noisy photo, a long
     number) take OpenCV's pass. Row 0 of `stats` (the background) is left zero.
     """
-    with _one_opencv_thread:
-        count, labels = cv2.connectedComponentsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_SPAGHETTI)
-        if count > FEW_STROKES + 1:
-            count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
-                mask, 8, cv2.CV_32S, cv2.CCL_SPAGHETTI
-            )
-            return count, labels, stats
+    count, labels = cv2.connectedComponentsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_SPAGHETTI)
+    if count > FEW_STROKES + 1:
+        count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+            mask, 8, cv2.CV_32S, cv2.CCL_SPAGHETTI
+        )
+        return count, labels, stats
     stats = np.zeros((count, 5), np.int32)
     for label in range(1, count):
         stroke = (labels == label).view(np.uint8)
         stats[label, :4] = cv2.boundingRect(stroke)
         stats[label, 4] = cv2.countNonZero(stroke)
     return count, labels, stats
-
-
-class _OneOpenCVThread:
-    """Inside it, OpenCV runs on the calling thread only; re-entrant, and safe across threads.
-
-    OpenCV labels components on all its threads whatever the image's size; on a digit's few
-    thousand pixels, waking them costs more than the labelling (`benchmarks/predict_ratio.py`,
-    the code before and after in turn: a canvas' predict p50 0.70 -> 0.65-0.68 ms, 10.1-10.7x
-    -> 9.3-9.8x the network). Parallelism across images comes from digitrec's own threads
-    (inference._model_inputs). The setting is OpenCV's, for the whole process, so it is
-    restored when the last thread inside leaves.
-    """
-
-    def __init__(self):
-        self.lock, self.inside, self.saved = threading.Lock(), 0, 1
-
-    def __enter__(self):
-        with self.lock:
-            if self.inside == 0:
-                self.saved = cv2.getNumThreads()
-                cv2.setNumThreads(1)
-            self.inside += 1
-
-    def __exit__(self, *_):
-        with self.lock:
-            self.inside -= 1
-            if self.inside == 0:
-                cv2.setNumThreads(self.saved)
-
-
-_one_opencv_thread = _OneOpenCVThread()
 
 
 def drop_edge_fragments(mask: np.ndarray) -> np.ndarray:
