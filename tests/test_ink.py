@@ -112,6 +112,26 @@ def test_to_ink_of_a_digit_under_a_hard_shadow_is_the_digit_alone(angle, light):
     assert np.quantile(ink[pen & beyond], 0.5) > 0.7 and np.quantile(ink[pen & ~beyond], 0.5) > 0.7
 
 
+@pytest.mark.parametrize("reach, light, pen", [(0.3, 0.35, 120), (0.8, 0.3, 180), (0.7, 0.35, 150)])
+def test_a_shadow_as_dark_as_the_pen_or_over_most_of_the_page_is_no_ink(reach, light, pen):
+    # Light falling to 30-35% over `reach` of the page, a pen `pen` levels darker than the
+    # paper. The shaded paper as dark as a light pen was taken for no shadow (and kept as ink
+    # whole); a shadow over most of the page made the median dim, and the page was read as
+    # light ink on a dark background (digitrec.ink.SHADOW_AREA, SHADED).
+    ink_map = np.zeros((200, 300), np.float32)
+    cv2.line(ink_map, (60, 100), (240, 100), 1.0, 5)
+    cv2.circle(ink_map, (150, 100), 45, 1.0, 5)
+    page = 200 - ink_map * pen
+    shade = np.zeros((200, 300), np.float32)
+    shade[:, : int(reach * 300)] = 1.0
+    shade = cv2.GaussianBlur(shade, (0, 0), 3)
+    image = np.clip(page * (1 - (1 - light) * shade), 0, 255).astype(np.uint8)
+    ink = to_ink(image)
+    drawn, paper = ink_map > 0.9, cv2.dilate(ink_map, np.ones((9, 9), np.uint8)) == 0
+    assert np.count_nonzero(ink[paper] > 0.3) < 0.01 * np.count_nonzero(paper)
+    assert np.quantile(ink[drawn], 0.5) > 0.6
+
+
 def test_photos_with_a_hard_shadow_keep_the_pen_as_ink(seven):
     # A shadow over most of a photo put most of its border in the shadow, and the shadow's
     # edge departs from its surroundings both ways: 44 of these 60 came out like the digit
