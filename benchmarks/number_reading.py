@@ -18,9 +18,10 @@ uphill, digits 0.65-1.3 times as wide), scanned on white and on cheque paper, an
 photos has a hard-edged shadow across it (synthetic.hard_shadow: a hand or a phone over the
 page, the far side at 35-60% of the light), one set of cheques is scanned small
 (synthetic.scanned_small: 0.25-0.45 of the size, the digits 12-30 px tall), one is written in
-a cursive hand (synthetic.joined: half the neighbours joined by a stroke of the pen), and one is
+a cursive hand (synthetic.joined: half the neighbours joined by a stroke of the pen), one is
 scanned with a pen that skips (synthetic.skipping: a gap across a stroke about once in two
-digits). Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
+digits), and one is written in faint pencil (synthetic.faint: the contrast cut to 15-30%).
+Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
 Three readers, the same digit model:
@@ -224,6 +225,7 @@ def main(argv=None) -> int:
         ("MNIST test, cheque, scanned small", "cheque", synthetic.scanned_small, {}),
         ("MNIST test, cheque, cursive", "cheque", None, {"cursive": True}),
         ("MNIST test, scan, pen skips", "scan", None, {"skips": True}),
+        ("MNIST test, scan, faint pencil", "scan", synthetic.faint, {}),
     ]
     for offset, (name, kind, page, hand) in enumerate(treated, start=2):
         drawn = np.random.default_rng(args.seed + offset)

@@ -16,7 +16,8 @@ Two readers use the same model:
 European 1s and 7s (a flag, a crossed stem), made from MNIST test digits with the generator that
 training uses, are read after a scan: an optimistic check that the model learnt those styles.
 Digits stored at zip-code size (16x16, as the USPS set keeps them) are enlarged and scanned;
-digits of a narrow hand (0.5-0.75 of MNIST's width) are scanned.
+digits of a narrow hand (0.5-0.75 of MNIST's width) are scanned; photos get a hard-edged
+shadow; scans are made faint (pencil, a pale pen).
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -215,6 +216,19 @@ def shadow_row(rec: Recognizer, data, chosen, rng) -> dict:
     return {"photo with a hard shadow across it": row}
 
 
+def faint_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Digits in faint pencil or a pale pen, scanned (synthetic.faint: 15-30% of the contrast)."""
+
+    def files():
+        for i in chosen:
+            yield synthetic.encode(
+                synthetic.faint(synthetic.scan(data.x_test[i], rng), rng), "scan", rng
+            )
+
+    row = _read_both_ways(rec, files(), data.y_test[chosen])
+    return {"faint pencil (15-30% of the contrast), scanned": row}
+
+
 def uci_row(rec: Recognizer) -> dict | None:
     """Other writers' digits (scikit-learn's UCI set) on the canvas, or None without sklearn."""
     outside = uci_canvases()
@@ -273,6 +287,7 @@ def main(argv=None) -> int:
     rows.update(non_digit_rows(rec, len(chosen), rng))
     rows.update(narrow_row(rec, data, chosen, rng))  # last: the rows above keep their draws
     rows.update(shadow_row(rec, data, chosen, rng))
+    rows.update(faint_row(rec, data, chosen, rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}

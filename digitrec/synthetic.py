@@ -202,6 +202,19 @@ def hard_shadow(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(shaded, 0, 255).astype(np.uint8)
 
 
+def faint(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The same writing in pencil or a pale pen: every pixel's departure from the paper (the
+    median of each channel) cut to 15-30%, a scan's noise included. uint8 in, uint8 out; gray,
+    RGB or RGBA (alpha kept)."""
+    pixels = image.astype(np.float32)
+    colour = pixels if image.ndim == 2 else pixels[..., :3]
+    paper_level = np.median(colour.reshape(-1, colour.shape[-1] if image.ndim == 3 else 1), axis=0)
+    if image.ndim == 2:
+        paper_level = paper_level[0]
+    colour[...] = paper_level - (paper_level - colour) * rng.uniform(0.15, 0.3)
+    return np.clip(pixels, 0, 255).astype(np.uint8)
+
+
 def paper(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Security paper as on cheques and forms: (height, width) float32 grey levels, 0-255.
 

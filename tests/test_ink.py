@@ -146,6 +146,24 @@ def test_photos_with_a_hard_shadow_keep_the_pen_as_ink(seven):
     assert sum(alike) >= 51
 
 
+@pytest.mark.parametrize("contrast", [20, 30, 45])
+def test_faint_pencil_on_clean_paper_is_ink_and_clean_paper_alone_is_not(contrast):
+    # A stroke 20-45 grey levels darker than white paper with a scanner's noise: under
+    # MIN_CONTRAST, but far above the paper's own noise (FAINT_SNR). It was "no digit".
+    rng = np.random.default_rng(contrast)
+    stroke = np.zeros((120, 160), np.float32)
+    cv2.circle(stroke, (80, 60), 35, 1.0, 4)
+    noise = rng.normal(0, 2, stroke.shape)
+    ink = to_ink(np.clip(235 - contrast * stroke + noise, 0, 255).astype(np.uint8))
+    assert np.quantile(ink[stroke > 0.9], 0.5) > 0.7
+    assert np.count_nonzero(ink[stroke == 0] > 0.3) < 0.005 * np.count_nonzero(stroke == 0)
+    blank = to_ink(np.clip(235 + noise, 0, 255).astype(np.uint8))
+    assert blank.max() == 0.0
+    # A photo's noise is not clean paper: faint marks there stay no ink.
+    page = synthetic._photograph(np.zeros((200, 300), np.float32), rng)
+    assert to_model_input(page) is None
+
+
 def test_to_ink_blank_paper_has_no_ink():
     rng = np.random.default_rng(0)
     assert to_ink(np.full((50, 80), 200, np.uint8)).max() == 0.0

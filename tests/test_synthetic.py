@@ -265,6 +265,22 @@ def test_hard_shadow_darkens_part_of_the_page_across_an_edge(shape):
     assert 200 * 0.35 - 1 <= shaded.min() <= 200 * 0.6 + 1  # the far side: 35-60% of the light
 
 
+@pytest.mark.parametrize("shape", [(120, 200), (120, 200, 3), (120, 200, 4)])
+def test_faint_cuts_the_inks_contrast_and_keeps_the_paper(shape):
+    rng = np.random.default_rng(5)
+    page = np.full(shape, 220, np.uint8)
+    page[40:80, 90:100] = 20  # a stroke 200 levels darker than the paper
+    if len(shape) == 3 and shape[2] == 4:
+        page[..., 3] = 255
+    pale = synthetic.faint(page, rng)
+    assert pale.shape == page.shape and pale.dtype == np.uint8
+    colour = pale if len(shape) == 2 else pale[..., :3]
+    assert (colour[:30] == 220).all()  # the paper as it was
+    assert 220 - 0.3 * 200 - 1 <= colour[60, 95].min() <= 220 - 0.15 * 200 + 1  # 15-30% left
+    if len(shape) == 3 and shape[2] == 4:
+        assert (pale[..., 3] == 255).all()
+
+
 def test_scanned_small_shrinks_a_number_keeping_its_ink(sample):
     rng = np.random.default_rng(6)
     ink = synthetic.compose_number(list(sample.x_test[:4]), rng)
