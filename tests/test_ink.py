@@ -112,7 +112,7 @@ def test_to_ink_of_a_digit_under_a_hard_shadow_is_the_digit_alone(angle, light):
     assert np.quantile(ink[pen & beyond], 0.5) > 0.7 and np.quantile(ink[pen & ~beyond], 0.5) > 0.7
 
 
-@pytest.mark.parametrize("reach, light, pen", [(0.3, 0.35, 120), (0.8, 0.3, 180), (0.7, 0.35, 150)])
+@pytest.mark.parametrize("reach, light, pen", [(0.3, 0.35, 150), (0.8, 0.3, 180), (0.7, 0.35, 150)])
 def test_a_shadow_as_dark_as_the_pen_or_over_most_of_the_page_is_no_ink(reach, light, pen):
     # Light falling to 30-35% over `reach` of the page, a pen `pen` levels darker than the
     # paper. The shaded paper as dark as a light pen was taken for no shadow (and kept as ink
