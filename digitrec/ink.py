@@ -16,10 +16,12 @@ MIN_CONTRAST = 0.18  # ink that differs from the background by less than this is
 # ...unless the background is clean (a flat canvas, a scan of clean paper) and the ink stands
 # FAINT_SNR times above the paper's own noise there (the 75th percentile of the ink map, at
 # least one grey level): faint pencil, a pale pen. Numbers of MNIST training digits 55,000+
-# scanned at 15-30% of their contrast: 68 -> 193 of 200 read exactly (all but one of the 132
-# misread came out ""). Blank scans, photos and cheque paper: as many found "digits" as before
-# (photos under a hard shadow are not clean, so their shadow's edge gains nothing); ratios of
-# the strongest ink to that noise on 30 blank photos 2.4-9.2, on the faint scans 17.6-71.
+# scanned at 15-30% of their contrast: 68 -> 161 of 200 read exactly (all but one of the 132
+# misread came out ""), single validation digits so scanned 163 -> 419 of 500. Not for a
+# picture shrunk to WORK_SIDE: averaging pales a thin line too (a lone 1-pixel rule across a
+# 1,200-pixel page read "11111"; with shrunk pictures too, 193 and 499). Blank scans, photos
+# and cheque paper: as many found "digits" as before (photos under a hard shadow are not
+# clean); the strongest ink over that noise on 30 blank photos 2.4-9.2x, faint scans 17.6-71x.
 FAINT_CONTRAST = 0.07
 FAINT_SNR = 12
 # Background kept around a drawing on a flat background: room for fit_mnist to thicken a thin
@@ -59,6 +61,7 @@ def to_ink(image: np.ndarray, min_side: int = 0, min_short: int = 0) -> np.ndarr
         )
     if min(image.shape[:2]) < 1:
         raise ImageError(f"the image is empty (shape {image.shape})")
+    shrunk = max(image.shape[:2]) > WORK_SIDE  # thin lines paled by averaging: no pencil test
     image = _to_work_size(as_uint8(image), WORK_SIDE, min_side, min_short)
 
     gray = _flattened(image)
@@ -66,7 +69,7 @@ def to_ink(image: np.ndarray, min_side: int = 0, min_short: int = 0) -> np.ndarr
         return np.zeros(image.shape[:2], np.float32)
     ink = np.float32(1.0) - gray if _dark_on_light(gray) else gray
     evened, clean = _even_out_background(ink)
-    return _scaled(evened, clean)
+    return _scaled(evened, clean and not shrunk)
 
 
 def flat_drawing(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
