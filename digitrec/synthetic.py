@@ -208,9 +208,7 @@ def faint(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     RGB or RGBA (alpha kept)."""
     pixels = image.astype(np.float32)
     colour = pixels if image.ndim == 2 else pixels[..., :3]
-    paper_level = np.median(colour.reshape(-1, colour.shape[-1] if image.ndim == 3 else 1), axis=0)
-    if image.ndim == 2:
-        paper_level = paper_level[0]
+    paper_level = np.median(colour, axis=(0, 1))  # per channel; one level for gray
     colour[...] = paper_level - (paper_level - colour) * rng.uniform(0.15, 0.3)
     return np.clip(pixels, 0, 255).astype(np.uint8)
 
