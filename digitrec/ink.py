@@ -17,11 +17,15 @@ MIN_CONTRAST = 0.18  # ink that differs from the background by less than this is
 # FAINT_SNR times above the paper's own noise there (the 75th percentile of the ink map, at
 # least one grey level): faint pencil, a pale pen. Numbers of MNIST training digits 55,000+
 # scanned at 15-30% of their contrast: 68 -> 161 of 200 read exactly (all but one of the 132
-# misread came out ""), single validation digits so scanned 163 -> 419 of 500. Not for a
-# picture shrunk to WORK_SIDE: averaging pales a thin line too (a lone 1-pixel rule across a
-# 1,200-pixel page read "11111"; with shrunk pictures too, 193 and 499). Blank scans, photos
-# and cheque paper: as many found "digits" as before (photos under a hard shadow are not
-# clean); the strongest ink over that noise on 30 blank photos 2.4-9.2x, faint scans 17.6-71x.
+# misread came out ""), single validation digits so scanned 163 -> 419 of 500. A picture
+# shrunk to WORK_SIDE must have been faint at its own size too: averaging pales a thin line
+# (a lone 1-pixel rule across a 1,200-pixel page read "11111"), and such a line is no pencil.
+# With that test, shrunk pictures read faint ink too: another 200 faint numbers 165 -> 190
+# read exactly (those over WORK_SIDE 15 -> 40 of 45), 500 single digits 426 -> 499 (44 -> 117
+# of 117). Blank scans, photos and cheque paper: as many found "digits" as before (photos
+# under a hard shadow are not clean); the strongest ink over that noise on 30 blank photos
+# 2.4-9.2x, faint scans 17.6-71x. A faint stain on blank paper is read as a (doubtful) digit,
+# as on a small page before; on big pages now too.
 FAINT_CONTRAST = 0.07
 FAINT_SNR = 12
 # Background kept around a drawing on a flat background: room for fit_mnist to thicken a thin
@@ -61,15 +65,19 @@ def to_ink(image: np.ndarray, min_side: int = 0, min_short: int = 0) -> np.ndarr
         )
     if min(image.shape[:2]) < 1:
         raise ImageError(f"the image is empty (shape {image.shape})")
-    shrunk = max(image.shape[:2]) > WORK_SIDE  # thin lines paled by averaging: no pencil test
-    image = _to_work_size(as_uint8(image), WORK_SIDE, min_side, min_short)
+    original = as_uint8(image)
+    image = _to_work_size(original, WORK_SIDE, min_side, min_short)
 
     gray = _flattened(image)
     if gray is None:  # nothing opaque at all
         return np.zeros(image.shape[:2], np.float32)
-    ink = np.float32(1.0) - gray if _dark_on_light(gray) else gray
+    dark = _dark_on_light(gray)
+    ink = np.float32(1.0) - gray if dark else gray
     evened, clean = _even_out_background(ink)
-    return _scaled(evened, clean and not shrunk)
+    shrunk = max(original.shape[:2]) > WORK_SIDE
+    if clean and shrunk and _top(evened) < MIN_CONTRAST:
+        clean = _faint_before_shrinking(original, dark)
+    return _scaled(evened, clean)
 
 
 def flat_drawing(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
@@ -147,7 +155,7 @@ def _scaled(ink: np.ndarray, clean: bool = False) -> np.ndarray:
     """Ink scaled so that its strongest stroke is 1.0; all zero when it is too faint to be ink
     (MIN_CONTRAST; on a `clean` background FAINT_CONTRAST and FAINT_SNR). The strongest ink is
     read after a light blur so that a single noisy pixel cannot set it."""
-    top = float(cv2.GaussianBlur(ink, (3, 3), 0).max())
+    top = _top(ink)
     if top < MIN_CONTRAST:
         if not clean or top < FAINT_CONTRAST:
             return np.zeros(ink.shape, np.float32)
@@ -155,6 +163,22 @@ def _scaled(ink: np.ndarray, clean: bool = False) -> np.ndarray:
         if top < FAINT_SNR * max(noise, 1 / 255):
             return np.zeros(ink.shape, np.float32)
     return clip01(ink * np.float32(1.0 / top))
+
+
+def _top(ink: np.ndarray) -> float:
+    """The strongest ink, after a light blur so that a single noisy pixel cannot set it."""
+    return float(cv2.GaussianBlur(ink, (3, 3), 0).max())
+
+
+def _faint_before_shrinking(original: np.ndarray, dark_on_light: bool) -> bool:
+    """Whether a picture shrunk to WORK_SIDE was faint at its own size too (pencil, a pale
+    pen), rather than holding a line thin enough that averaging paled it (a 1-pixel rule
+    across a 1,200-pixel page): its strongest ink over the paper's median, under MIN_CONTRAST."""
+    gray = _flattened(original)
+    if gray is None:
+        return False
+    ink = np.float32(1.0) - gray if dark_on_light else gray
+    return _top(ink - np.float32(np.median(ink[::4, ::4]))) < MIN_CONTRAST
 
 
 def _to_work_size(

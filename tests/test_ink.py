@@ -8,6 +8,7 @@ import pytest
 from conftest import similarity
 
 from digitrec import synthetic
+from digitrec.decode import WORK_SIDE
 from digitrec.ink import _to_work_size, drawing_box, otsu, quantiles, to_ink
 from digitrec.preprocess import to_model_input
 
@@ -162,6 +163,22 @@ def test_faint_pencil_on_clean_paper_is_ink_and_clean_paper_alone_is_not(contras
     # A photo's noise is not clean paper: faint marks there stay no ink.
     page = synthetic._photograph(np.zeros((200, 300), np.float32), rng)
     assert to_model_input(page) is None
+
+
+def test_faint_pencil_on_a_big_page_is_ink_but_a_thin_rule_paled_by_shrinking_is_not():
+    # A page over WORK_SIDE is shrunk first; a faint stroke stays faint and is read (it was
+    # "no digit"), a thin dark rule is paled by the averaging and must not be taken for pencil.
+    rng = np.random.default_rng(0)
+    stroke = np.zeros((900, 1200), np.float32)
+    cv2.circle(stroke, (600, 450), 200, 1.0, 14)
+    page = np.clip(235 - 30 * stroke + rng.normal(0, 2, stroke.shape), 0, 255).astype(np.uint8)
+    ink = to_ink(page)
+    assert max(ink.shape) == WORK_SIDE
+    small = cv2.resize(stroke, ink.shape[::-1], interpolation=cv2.INTER_AREA)
+    assert np.quantile(ink[small > 0.9], 0.5) > 0.7
+    rule = np.full((80, 1200), 235, np.uint8)
+    cv2.line(rule, (20, 40), (1180, 40), 30, 1)
+    assert to_ink(rule).max() == 0.0
 
 
 def test_to_ink_blank_paper_has_no_ink():
