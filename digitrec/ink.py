@@ -24,10 +24,14 @@ MIN_CONTRAST = 0.18  # ink that differs from the background by less than this is
 # read exactly (those over WORK_SIDE 15 -> 40 of 45), 500 single digits 426 -> 499 (44 -> 117
 # of 117). Blank scans, photos and cheque paper: as many found "digits" as before (photos
 # under a hard shadow are not clean); the strongest ink over that noise on 30 blank photos
-# 2.4-9.2x, faint scans 17.6-71x. A faint stain on blank paper is read as a (doubtful) digit,
-# as on a small page before; on big pages now too.
+# 2.4-9.2x, faint scans 17.6-71x.
 FAINT_CONTRAST = 0.07
 FAINT_SNR = 12
+# Nor is faint ink whose biggest piece is a blot (_blot: as wide as it is long), not a stroke:
+# a stain on blank paper. 200 blank scans, 150-1,600 px, plain, ruled, stained, specked or
+# creased: stained pages read as a (doubtful) digit 34 -> 3 of 40 by predict, numbers found
+# 10 -> 0 of 40; faint numbers (190 of 200) and single digits (499 of 500) read as before.
+FAINT_BLOT = 0.6
 # Background kept around a drawing on a flat background: room for fit_mnist to thicken a thin
 # pen as it would on the whole canvas (at most MNIST's pen, 2.35 px at the 20 px scale: 0.059 of
 # the digit's longer side, each way), so that the cut-out gives the same model input.
@@ -153,8 +157,7 @@ def _flattened(image: np.ndarray) -> np.ndarray | None:
 
 def _scaled(ink: np.ndarray, clean: bool = False) -> np.ndarray:
     """Ink scaled so that its strongest stroke is 1.0; all zero when it is too faint to be ink
-    (MIN_CONTRAST; on a `clean` background FAINT_CONTRAST and FAINT_SNR). The strongest ink is
-    read after a light blur so that a single noisy pixel cannot set it."""
+    (MIN_CONTRAST; on a `clean` background FAINT_CONTRAST, FAINT_SNR and FAINT_BLOT)."""
     top = _top(ink)
     if top < MIN_CONTRAST:
         if not clean or top < FAINT_CONTRAST:
@@ -162,7 +165,25 @@ def _scaled(ink: np.ndarray, clean: bool = False) -> np.ndarray:
         (noise,) = quantiles(ink[::2, ::2], [0.75])
         if top < FAINT_SNR * max(noise, 1 / 255):
             return np.zeros(ink.shape, np.float32)
+        if _blot(ink, top) > FAINT_BLOT:
+            return np.zeros(ink.shape, np.float32)
     return clip01(ink * np.float32(1.0 / top))
+
+
+def _blot(ink: np.ndarray, top: float) -> float:
+    """How blot-like the biggest piece of ink (above half the strongest) is: its widest
+    stroke (twice the deepest point's distance to its edge) over its box's longer side. A
+    stroke of a digit is long and thin (under 0.47 on 448 pieces of faint pencil); a stain or a
+    dot is about as wide as it is long (1.0 for a disc)."""
+    mask = (cv2.GaussianBlur(ink, (3, 3), 0) > 0.5 * top).view(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count < 2:
+        return 0.0
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h = stats[biggest, :4]
+    piece = (labels[y : y + h, x : x + w] == biggest).view(np.uint8)
+    widest = 2.0 * float(cv2.distanceTransform(np.pad(piece, 1), cv2.DIST_L2, 3).max())
+    return widest / max(w, h)
 
 
 def _top(ink: np.ndarray) -> float:

@@ -181,6 +181,21 @@ def test_faint_pencil_on_a_big_page_is_ink_but_a_thin_rule_paled_by_shrinking_is
     assert to_ink(rule).max() == 0.0
 
 
+@pytest.mark.parametrize("radius", [12, 40])
+def test_a_faint_stain_on_blank_paper_is_no_ink(radius):
+    # A pale blot is as faint as pencil but no stroke: as wide as it is long (FAINT_BLOT).
+    rng = np.random.default_rng(radius)
+    stain = np.zeros((300, 400), np.float32)
+    cv2.circle(stain, (200, 150), radius, 1.0, -1)
+    stain = cv2.GaussianBlur(stain, (0, 0), 4)
+    page = np.clip(235 - 25 * stain + rng.normal(0, 2, stain.shape), 0, 255).astype(np.uint8)
+    assert to_ink(page).max() == 0.0
+    ring = np.zeros_like(stain)
+    cv2.circle(ring, (200, 150), radius, 1.0, 4)  # the same faintness drawn as a stroke: ink
+    page = np.clip(235 - 25 * ring + rng.normal(0, 2, ring.shape), 0, 255).astype(np.uint8)
+    assert to_ink(page).max() == 1.0
+
+
 def test_to_ink_blank_paper_has_no_ink():
     rng = np.random.default_rng(0)
     assert to_ink(np.full((50, 80), 200, np.uint8)).max() == 0.0
