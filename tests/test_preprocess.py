@@ -414,3 +414,18 @@ def test_ink_mask_keeps_a_thin_one_beside_an_underline():
     assert mask[30:76, 200].all()  # the 1 stays
     assert mask[50, 80] and mask[90, 200]  # so do the 0 and the underline (dropped later)
     assert not mask[15:26, 295:306].any()  # the speck does not
+
+
+@pytest.mark.parametrize("margin", [0, 8])
+def test_ink_mask_keeps_a_thin_one_beside_a_box(margin):
+    # A form's box printed around the number is no stroke to judge specks by either: a thin 1
+    # beside its side was a speck ("$133" read "33").
+    ink = np.zeros((80 + 2 * margin, 140 + 2 * margin), np.float32)
+    cv2.rectangle(ink, (margin + 2, margin + 2), (margin + 137, margin + 77), 1.0, 3)  # ~1,250 px
+    cv2.line(ink, (margin + 14, margin + 20), (margin + 14, margin + 60), 1.0, 1)  # a 1: 41 px
+    cv2.circle(ink, (margin + 60, margin + 40), 16, 1.0, 3)  # a 0
+    cv2.circle(ink, (margin + 100, margin + 40), 1, 1.0, -1)  # a speck: 5 px
+    mask = ink_mask(ink)
+    assert mask[margin + 20 : margin + 61, margin + 14].all()  # the 1 stays
+    assert mask[margin + 40, margin + 44]  # the 0 too
+    assert not mask[margin + 38 : margin + 43, margin + 98 : margin + 103].any()  # no speck
