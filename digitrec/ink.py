@@ -79,7 +79,7 @@ def to_ink(image: np.ndarray, min_side: int = 0, min_short: int = 0) -> np.ndarr
     ink = np.float32(1.0) - gray if dark else gray
     evened, clean = _even_out_background(ink)
     shrunk = max(original.shape[:2]) > WORK_SIDE
-    if clean and shrunk and _top(evened) < MIN_CONTRAST:
+    if clean and shrunk and FAINT_CONTRAST <= _top(evened) < MIN_CONTRAST:
         clean = _faint_before_shrinking(original, dark)
     return _scaled(evened, clean)
 
