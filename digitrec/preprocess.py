@@ -90,7 +90,10 @@ def ink_mask(ink: np.ndarray, whole: tuple[int, int] | None = None) -> np.ndarra
         if not reference[i]:
             continue
         x, y, w, h, area = stats[i + 1]
-        if area >= 0.5 * w * h or not is_frame(labels[y : y + h, x : x + w] == i + 1):
+        top = labels[y : y + max(2, h // 20), x : x + w] == i + 1  # is_frame's first side, alone
+        if area >= 0.5 * w * h or np.count_nonzero(top.any(0)) < 0.8 * w:
+            break  # a digit (its top meets a short stretch of its box): no frame, and quickly
+        if not is_frame(labels[y : y + h, x : x + w] == i + 1):
             break
         reference[i] = False
     biggest = areas[reference].max() if reference.any() else areas.max()
