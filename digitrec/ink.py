@@ -79,9 +79,7 @@ def to_ink(image: np.ndarray, min_side: int = 0, min_short: int = 0) -> np.ndarr
     ink = np.float32(1.0) - gray if dark else gray
     evened, clean = _even_out_background(ink)
     shrunk = max(original.shape[:2]) > WORK_SIDE
-    if clean and shrunk and FAINT_CONTRAST <= _top(evened) < MIN_CONTRAST:
-        clean = _faint_before_shrinking(original, dark)
-    return _scaled(evened, clean)
+    return _scaled(evened, clean, (original, dark) if shrunk else None)
 
 
 def flat_drawing(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
@@ -155,27 +153,36 @@ def _flattened(image: np.ndarray) -> np.ndarray | None:
     return gray * alpha + backdrop * (1.0 - alpha)
 
 
-def _scaled(ink: np.ndarray, clean: bool = False) -> np.ndarray:
+def _scaled(
+    ink: np.ndarray, clean: bool = False, shrunk_from: tuple[np.ndarray, bool] | None = None
+) -> np.ndarray:
     """Ink scaled so that its strongest stroke is 1.0; all zero when it is too faint to be ink
-    (MIN_CONTRAST; on a `clean` background FAINT_CONTRAST, FAINT_SNR and FAINT_BLOT)."""
-    top = _top(ink)
+    (MIN_CONTRAST; on a `clean` background FAINT_CONTRAST, FAINT_SNR and FAINT_BLOT, and for a
+    picture shrunk to WORK_SIDE, `shrunk_from` = (the picture at its own size, whether its ink
+    is dark on light), faint there too). The strongest ink is read after a light blur so that a
+    single noisy pixel cannot set it."""
+    blurred = cv2.GaussianBlur(ink, (3, 3), 0)
+    top = float(blurred.max())
     if top < MIN_CONTRAST:
         if not clean or top < FAINT_CONTRAST:
             return np.zeros(ink.shape, np.float32)
         (noise,) = quantiles(ink[::2, ::2], [0.75])
         if top < FAINT_SNR * max(noise, 1 / 255):
             return np.zeros(ink.shape, np.float32)
-        if _blot(ink, top) > FAINT_BLOT:
+        if _blot(blurred, top) > FAINT_BLOT:
+            return np.zeros(ink.shape, np.float32)
+        if shrunk_from is not None and not _faint_before_shrinking(*shrunk_from):
             return np.zeros(ink.shape, np.float32)
     return clip01(ink * np.float32(1.0 / top))
 
 
-def _blot(ink: np.ndarray, top: float) -> float:
-    """How blot-like the biggest piece of ink (above half the strongest) is: its widest
-    stroke (twice the deepest point's distance to its edge) over its box's longer side. A
-    stroke of a digit is long and thin (under 0.47 on 448 pieces of faint pencil); a stain or a
-    dot is about as wide as it is long (1.0 for a disc)."""
-    mask = (cv2.GaussianBlur(ink, (3, 3), 0) > 0.5 * top).view(np.uint8)
+def _blot(blurred: np.ndarray, top: float) -> float:
+    """How blot-like the biggest piece of ink (`blurred`: the ink map after _scaled's light
+    blur; above half the strongest, `top`) is: its widest stroke (twice the deepest point's
+    distance to its edge) over its box's longer side. A stroke of a digit is long and thin
+    (under 0.47 on 448 pieces of faint pencil); a stain or a dot is about as wide as it is long
+    (1.0 for a disc)."""
+    mask = (blurred > 0.5 * top).view(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count < 2:
         return 0.0
@@ -186,11 +193,6 @@ def _blot(ink: np.ndarray, top: float) -> float:
     return widest / max(w, h)
 
 
-def _top(ink: np.ndarray) -> float:
-    """The strongest ink, after a light blur so that a single noisy pixel cannot set it."""
-    return float(cv2.GaussianBlur(ink, (3, 3), 0).max())
-
-
 def _faint_before_shrinking(original: np.ndarray, dark_on_light: bool) -> bool:
     """Whether a picture shrunk to WORK_SIDE was faint at its own size too (pencil, a pale
     pen), rather than holding a line thin enough that averaging paled it (a 1-pixel rule
@@ -199,7 +201,8 @@ def _faint_before_shrinking(original: np.ndarray, dark_on_light: bool) -> bool:
     if gray is None:
         return False
     ink = np.float32(1.0) - gray if dark_on_light else gray
-    return _top(ink - np.float32(np.median(ink[::4, ::4]))) < MIN_CONTRAST
+    ink -= np.float32(np.median(ink[::4, ::4]))
+    return float(cv2.GaussianBlur(ink, (3, 3), 0).max()) < MIN_CONTRAST
 
 
 def _to_work_size(
