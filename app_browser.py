@@ -329,10 +329,10 @@ def take_screenshots(out_dir: Path, url: str | None = None, model_tab: bool = Fa
     return shots
 
 
-def cheque_amount() -> Path:
-    """A cheque amount ("1,990", underlined) written with digits of the committed MNIST
-    sample on patterned paper, leaning and a little uphill, as a PNG file to upload. Seeded:
-    the same picture every time."""
+def cheque_amount(digits: tuple[int, ...] = (1, 9, 9, 0)) -> Path:
+    """A cheque amount (by default "1,990", underlined) written with digits of the committed
+    MNIST sample on patterned paper, leaning and a little uphill, as a PNG file to upload.
+    Seeded: the same picture every time."""
     import tempfile
 
     import cv2
@@ -341,7 +341,7 @@ def cheque_amount() -> Path:
     from digitrec import load_mnist, synthetic
 
     sample = load_mnist(ROOT / "tests" / "data" / "mnist_sample.npz")
-    chosen = [np.nonzero(sample.y_test == d)[0][1] for d in (1, 9, 9, 0)]
+    chosen = [np.nonzero(sample.y_test == d)[0][1] for d in digits]
     rng = np.random.default_rng(8)
     ink = synthetic.compose_number(list(sample.x_test[chosen]), rng, marks=True, touching=0.3)
     ink = synthetic.hand(ink, rng, slant=0.45, skew=5.0, width=0.9)

@@ -39,6 +39,9 @@ UPLOAD_PREVIEW_WIDTH = 280  # pixels, as wide as the drawing pad
 WINNER_COLOUR = "#4f46e5"  # the theme's primary colour
 OTHER_COLOUR = "#cbd5e1"
 HISTORY = 8  # answers kept in the session's history strip
+# A number longer than this is set smaller (static/page.css): at the answer's full size, 12
+# digits are wider than the Upload tab's answer column on a desktop (336 px).
+LONG_NUMBER = 8
 # Streamlit Community Cloud runs the app from /mount/src; its disk does not outlive the server.
 ON_CLOUD = Path("/mount/src").is_dir()
 
@@ -242,8 +245,14 @@ def show_answer(recognizer: Recognizer, reading: NumberReading, empty_message: s
     number = "".join(str(p.digit) if p.confidence >= NO_GUESS_BELOW else "?" for p in predictions)
     confidence = reading.confidence  # the chance that every digit is right
     unsure = [i for i, p in enumerate(predictions) if p.unsure]
-    headline, seen = st.columns([3, 2], vertical_alignment="center", wrap=False)
-    with headline, st.container(key=f"answer-{key}"):
+    # One digit: what the model saw beside the answer. A number has the whole width, so that
+    # its digits are not cut off (an 8-digit number showed "5438…" in a column beside nothing).
+    if len(predictions) == 1:
+        headline, seen = st.columns([3, 2], vertical_alignment="center", wrap=False)
+    else:
+        headline, seen = st.container(), None
+    long = "-long" if len(number) > LONG_NUMBER else ""  # set smaller by static/page.css
+    with headline, st.container(key=f"answer-{key}{long}"):
         st.metric(
             "Prediction",
             number,

@@ -294,6 +294,25 @@ def test_upload_cheque_amount_reads_the_number_and_boxes_it(browser, app_url):
         page.context.close()
 
 
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_upload_of_a_long_number_shows_every_digit(browser, app_url, phone):
+    # A number's answer sat in a column beside the (empty) place for one digit's picture, and an
+    # 8-digit number showed as "5438…": the page must show the whole number, not cut it off.
+    page = open_app(browser, app_url, phone=phone)
+    try:
+        page.get_by_role("tab", name="Upload").click()
+        amount = cheque_amount((4, 8, 2, 0, 5, 7, 3, 1, 6, 9, 0, 2))
+        page.locator('input[type="file"]').set_input_files(amount)
+        wait_for_prediction(page, "482057316902", timeout=10)
+        value = page.locator('[class*="st-key-answer"] [data-testid="stMetricValue"] > div').first
+        wide, room = value.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        clipped = value.evaluate("e => getComputedStyle(e).overflow") == "hidden"
+        assert wide <= room, f"the number is {wide} px wide in {room} px: cut off"
+        assert not clipped or value.evaluate("e => e.scrollHeight <= e.clientHeight")
+    finally:
+        page.context.close()
+
+
 def test_upload_unreadable_file_shows_error(browser, app_url, tmp_path):
     path = tmp_path / "not_really.png"
     path.write_bytes(b"this is a text file, not a picture")
