@@ -20,7 +20,8 @@ page, the far side at 35-60% of the light), one set of cheques is scanned small
 (synthetic.scanned_small: 0.25-0.45 of the size, the digits 12-30 px tall), one is written in
 a cursive hand (synthetic.joined: half the neighbours joined by a stroke of the pen), one is
 scanned with a pen that skips (synthetic.skipping: a gap across a stroke about once in two
-digits), and one is written in faint pencil (synthetic.faint: the contrast cut to 15-30%).
+digits), one is written in faint pencil (synthetic.faint: the contrast cut to 15-30%), and
+one in a form's comb field (synthetic.comb_field: one digit a printed cell, 3-9 digits).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -233,6 +234,14 @@ def main(argv=None) -> int:
         numbers = [(page(image, drawn) if page else image, truth) for image, truth in made]
         results[name] = score(rec, numbers, sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    comb = np.random.default_rng(args.seed + 2 + len(treated))
+    numbers = []
+    for _ in range(args.count):  # a form's comb field: one digit a printed cell, 3-9 digits
+        chosen = comb.integers(0, len(data.x_test), int(comb.integers(3, 10)))
+        image = synthetic.comb_field(list(data.x_test[chosen]), comb)
+        numbers.append((image, "".join(map(str, data.y_test[chosen]))))
+    results["MNIST test, comb field"] = score(rec, numbers, sheet)
+    print(f"  MNIST test, comb field: {results['MNIST test, comb field']['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
     print()
     print(table(results))

@@ -543,6 +543,35 @@ def _form(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return on_paper(ink, rng) if rng.random() < 1 / 3 else _scanned(ink, rng)
 
 
+def comb_field(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """A number written in a form's comb field, one digit a printed cell, and scanned on white
+    or (a third of the time) cheque paper: (28, 28) uint8 digits -> (H, W) uint8 gray. Cells
+    1.0-1.5 digit heights wide and 1.25-1.6 tall, the lines 1-2 pixels and as dark as the pen
+    or lighter; each digit a few pixels off its cell's centre, up to 12 pixels of page around."""
+    height = rng.uniform(30, 60)
+    stroke = max(1.5, height * rng.uniform(0.06, 0.13))
+    cell_w, cell_h = int(height * rng.uniform(1.0, 1.5)), int(height * rng.uniform(1.25, 1.6))
+    pad = int(rng.integers(4, 14))
+    n = len(digits)
+    rows, cols = cell_h + 2 * pad, n * cell_w + 2 * pad
+    ink = np.zeros((rows, cols), np.float32)
+    for k, digit in enumerate(digits):
+        piece = strokes(digit, height * rng.uniform(0.85, 1.05), stroke)
+        h, w = piece.shape
+        x = pad + k * cell_w + (cell_w - w) // 2 + int(rng.integers(-3, 4))
+        y = pad + (cell_h - h) // 2 + int(rng.integers(-3, 4))
+        x, y = min(max(0, x), cols - w), min(max(0, y), rows - h)
+        np.maximum(ink[y : y + h, x : x + w], piece, out=ink[y : y + h, x : x + w])
+    lines = np.zeros_like(ink)
+    thickness = int(rng.integers(1, 3))
+    cv2.rectangle(lines, (pad, pad), (pad + n * cell_w, pad + cell_h), 1.0, thickness)
+    for k in range(1, n):
+        x = pad + k * cell_w
+        cv2.line(lines, (x, pad), (x, pad + cell_h), 1.0, thickness)
+    ink = np.pad(np.maximum(ink, lines * rng.uniform(0.5, 1.0)), int(rng.integers(0, 13)))
+    return on_paper(ink, rng) if rng.random() < 1 / 3 else _scanned(ink, rng)
+
+
 def _scanned(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """(H, W) float32 ink written on white paper and scanned: (H, W) uint8 grey."""
     paper_level, pen = rng.uniform(200, 250), rng.uniform(0, 80)

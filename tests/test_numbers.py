@@ -150,6 +150,28 @@ def test_read_number_ignores_a_printed_box_around_it(reader, sample, broken):
     assert reader.read_number(image).text == "25307"
 
 
+@pytest.mark.parametrize("broken", [False, True], ids=["whole-comb", "comb-in-pieces"])
+def test_read_number_in_a_comb_field_one_digit_a_cell(reader, sample, broken):
+    # A form's comb field: printed lines part the box into cells. They were read as 1s
+    # between the digits ("9106741" as "91110617141").
+    digits = [2, 5, 3, 0, 7]
+    cell = 70
+    image = np.zeros((100, cell * len(digits) + 20), np.uint8)
+    for k, d in enumerate(digits):
+        piece = np.rint(synthetic.strokes(first(sample, d), 56, 6.0) * 255).astype(np.uint8)
+        h, w = piece.shape
+        x, y = 10 + k * cell + (cell - w) // 2, 50 - h // 2
+        image[y : y + h, x : x + w] = np.maximum(image[y : y + h, x : x + w], piece)
+    cv2.rectangle(image, (10, 10), (10 + cell * len(digits), 89), 200, 2)
+    for k in range(1, len(digits)):
+        cv2.line(image, (10 + k * cell, 10), (10 + k * cell, 89), 200, 2)
+    if broken:  # a light print breaks up: gaps in its top and bottom lines
+        image[8:13, 120:123] = 0
+        image[87:92, 230:233] = 0
+    image = np.pad(image, 8)
+    assert reader.read_number(image).text == "25307"
+
+
 @pytest.mark.parametrize("pair", [(2, 3), (6, 9), (7, 2), (8, 4), (0, 2)], ids=str)
 def test_read_number_splits_touching_digits(reader, sample, pair):
     image = written(sample, [*pair, 7], gaps=[-10, 20])  # -10 px: the two strokes meet

@@ -43,6 +43,20 @@ def test_drop_boxes_takes_a_box_around_strokes_but_no_digit():
     assert drop_boxes(lone.astype(bool)).sum() == lone.sum()
 
 
+def test_drop_boxes_takes_the_lines_of_a_comb_field_but_not_a_one_touching_both():
+    mask = np.zeros((80, 300), np.uint8)
+    cv2.rectangle(mask, (5, 5), (294, 74), 1, 2)  # a comb field: a box of four cells...
+    for x in (77, 149, 221):
+        cv2.line(mask, (x, 5), (x + 1, 74), 1, 2)  # ...its lines leaning a pixel
+    cv2.line(mask, (40, 8), (40, 71), 1, 5)  # a 1 written with the pen, touching both lines
+    cv2.ellipse(mask, (110, 40), (20, 26), 0, 0, 360, 1, 5)  # a 0 touching no line
+    cleaned = drop_boxes(mask.astype(bool))
+    for x in (77, 149, 221):
+        assert not cleaned[10:70, x - 2 : x + 4].any()
+    assert cleaned[10:70, 38:43].all()  # the 1
+    assert cleaned[10:70, 85:140].sum() == mask[10:70, 85:140].sum()  # the 0
+
+
 def test_drop_rule_lines_takes_the_sides_of_a_box_in_pieces_not_a_tall_one():
     mask = np.zeros((100, 300), np.uint8)
     cv2.rectangle(mask, (5, 5), (294, 94), 1, 2)
@@ -52,6 +66,14 @@ def test_drop_rule_lines_takes_the_sides_of_a_box_in_pieces_not_a_tall_one():
     cleaned = drop_rule_lines(mask.astype(bool))
     assert not cleaned[12:88, :10].any() and not cleaned[12:88, -10:].any()  # the sides
     assert cleaned[20:81, 58:63].all() and cleaned[20:81, 148:153].all()  # the 1s
+    # Lines parting it into cells, as thin as its sides, go too; a 1 written with the pen from
+    # line to line stays.
+    for x in (100, 200):
+        cv2.line(mask, (x, 5), (x, 94), 1, 2)
+    cv2.line(mask, (250, 8), (250, 91), 1, 5)
+    cleaned = drop_rule_lines(mask.astype(bool))
+    assert not cleaned[12:88, 98:103].any() and not cleaned[12:88, 198:203].any()
+    assert cleaned[20:81, 58:63].all() and cleaned[12:88, 248:253].all()
 
 
 def test_drop_rule_lines_for_one_digit_takes_a_drifting_rule_not_a_long_bar():

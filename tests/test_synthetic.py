@@ -218,6 +218,19 @@ def test_render_number_returns_the_documented_layout(sample, kind):
     check_ink(image, polarity)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_comb_field_prints_a_cell_for_every_digit(sample, seed):
+    image = synthetic.comb_field(list(sample.x_test[:4]), np.random.default_rng(seed))
+    assert image.dtype == np.uint8 and image.ndim == 2
+    check_ink(image, "dark")
+    # Five lines from the top of the cells to their bottom: the box's two sides, three between.
+    dark = image < np.median(image) - 40
+    rows = np.nonzero(dark.mean(axis=1) > 0.8)[0]  # the cells' top and bottom lines
+    inside = dark[rows.min() + 3 : rows.max() - 2]
+    columns = np.flatnonzero(inside.mean(axis=0) > 0.95)
+    assert 1 + np.count_nonzero(np.diff(columns) > 2) == 5
+
+
 def test_render_number_rejects_an_unknown_kind(sample):
     ink = synthetic.compose_number(list(sample.x_test[:2]), np.random.default_rng(0))
     with pytest.raises(ValueError, match="unknown kind 'etching'"):
