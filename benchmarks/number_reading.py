@@ -20,8 +20,9 @@ page, the far side at 35-60% of the light), one set of cheques is scanned small
 (synthetic.scanned_small: 0.25-0.45 of the size, the digits 12-30 px tall), one is written in
 a cursive hand (synthetic.joined: half the neighbours joined by a stroke of the pen), one is
 scanned with a pen that skips (synthetic.skipping: a gap across a stroke about once in two
-digits), one is written in faint pencil (synthetic.faint: the contrast cut to 15-30%), and
-one in a form's comb field (synthetic.comb_field: one digit a printed cell, 3-9 digits).
+digits), one is written in faint pencil (synthetic.faint: the contrast cut to 15-30%), one
+on cheque paper made faint the same way, and one in a form's comb field
+(synthetic.comb_field: one digit a printed cell, 3-9 digits).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -227,6 +228,7 @@ def main(argv=None) -> int:
         ("MNIST test, cheque, cursive", "cheque", None, {"cursive": True}),
         ("MNIST test, scan, pen skips", "scan", None, {"skips": True}),
         ("MNIST test, scan, faint pencil", "scan", synthetic.faint, {}),
+        ("MNIST test, cheque, faint pen", "cheque", synthetic.faint, {}),
     ]
     for offset, (name, kind, page, hand) in enumerate(treated, start=2):
         drawn = np.random.default_rng(args.seed + offset)

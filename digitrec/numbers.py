@@ -48,6 +48,7 @@ from digitrec.segment import (
     drop_boxes,
     drop_rule_lines,
     drop_separators,
+    only_rules,
     split_stroke,
 )
 
@@ -209,7 +210,7 @@ def segment_number(image) -> Line | None:
     (a box's sides would hide the digits' lean); see digitrec.straighten.
     """
     ink, mask, scale = ink_and_mask(image, min_short=MIN_LINE_SIDE)
-    if not mask.any():
+    if not mask.any() or only_rules(mask.view(np.uint8)):  # blank ruled paper: no number
         return None
     x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
     margin = 4 + h // 4  # room for fit_mnist to thicken strokes near the crop's edge

@@ -44,6 +44,12 @@ CURRENCY_REACH = 0.07  # a '$' reaches this share of the line's height above and
 # numbers of MNIST training digits lost their first digit to the '$' test without this).
 CURRENCY_BAR = 2.5
 # (chosen on numbers of MNIST training digits: 0.05-0.07 best, 0.731 exact against 0.628 without)
+# A picture whose ink is lines across it and specks, each under these shares of the picture's
+# longer side and of the lines' thickness, holds no digit (only_rules). 40 blank pages of
+# ruled paper, 40-150 px: the biggest speck 0.08 of the side, 3.75 lines thick; 1,000 of the
+# CNN's validation digits on ruled paper (synthetic.ruled): the least 0.089 (a small 0 between
+# two lines 448 px apart, 5+ lines thick) and 4.25 lines thick (0.113 of the side).
+ONLY_RULES = (0.1, 4.0)
 # A line inside a printed box that runs this share of the box's inner height, straight down, parts
 # it into cells (a comb field), see _dividers.
 DIVIDER = 0.9
@@ -170,6 +176,8 @@ def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
         return mask  # no ink across the picture: no rule (most single digits, at once)
     if extent == 0:
         return mask
+    if one_digit and only_rules(u8):
+        return np.zeros_like(mask)
     rule = np.zeros_like(u8)
     rules = [(max(0.9 * mask.shape[1], 1.2 * extent), top)]  # across the whole picture
     if not one_digit:
@@ -202,6 +210,32 @@ def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
         kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 2))
     )
     return (kept | (closed & rule)).astype(bool)
+
+
+def only_rules(u8: np.ndarray) -> bool:
+    """Whether a picture's ink (uint8 mask) is lines across it (straight runs over 90% of its
+    width: ruled paper, a form's empty lines) and specks beside them, none as big as
+    ONLY_RULES of the picture and of the lines' thickness: no digit. Two or three rules span
+    as much of the picture's height as a digit does, so the digit's test that a rule be longer
+    than the ink is tall (a 7's bar, a 2's base) never found them."""
+    width = u8.shape[1]
+    length = int(0.9 * width) | 1
+    if length < 8:
+        return False
+    merged = cv2.dilate(u8, np.ones((3, 1), np.uint8))  # a printed line drifts a row or two
+    runs = cv2.morphologyEx(
+        merged, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    )
+    if not runs.any():
+        return False
+    rows = np.flatnonzero(runs.any(axis=1))
+    thickness = len(rows) / (1 + np.count_nonzero(np.diff(rows) > 1))  # rows per line
+    if length < 8 * thickness:
+        return False  # no line but a block: a 1 filling a narrow crop
+    rest = u8 & (1 - cv2.dilate(runs, np.ones((5, 1), np.uint8)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    biggest = int(stats[1:, 2:4].max()) if count > 1 else 0
+    return biggest < min(ONLY_RULES[0] * max(u8.shape), ONLY_RULES[1] * thickness)
 
 
 def _box_sides(u8: np.ndarray, rule: np.ndarray) -> np.ndarray:

@@ -165,6 +165,18 @@ def test_faint_pencil_on_clean_paper_is_ink_and_clean_paper_alone_is_not(contras
     assert to_model_input(page) is None
 
 
+def test_faint_digit_cut_tightly_is_ink(sample):
+    # A faint digit cut to its box (a cheque's digit cut from the amount): its strokes cover a
+    # third of the picture, so the 75th percentile of the ink map, once the paper's noise, was
+    # the ink itself and the digit "no digit". The noise is now measured on the paper.
+    rng = np.random.default_rng(1)
+    digit = synthetic.strokes(sample.x_test[sample.y_test == 8][0], 40, 7.0)
+    page = np.clip(230 - 30 * digit + rng.normal(0, 2, digit.shape), 0, 255).astype(np.uint8)
+    assert np.count_nonzero(digit > 0.5) > 0.25 * digit.size
+    ink = to_ink(page)
+    assert np.quantile(ink[digit > 0.9], 0.5) > 0.7
+
+
 def test_faint_pencil_on_a_big_page_is_ink_but_a_thin_rule_paled_by_shrinking_is_not():
     # A page over WORK_SIDE is shrunk first; a faint stroke stays faint and is read (it was
     # "no digit"), a thin dark rule is paled by the averaging and must not be taken for pencil.

@@ -189,6 +189,15 @@ def test_read_number_splits_a_one_leaning_on_a_zero(recognizer, sample):
     assert recognizer.read_number(image).text == "10248"
 
 
+def test_read_number_of_blank_ruled_paper_is_empty(reader):
+    rng = np.random.default_rng(0)
+    page = np.full((110, 130), 230.0)
+    for y in (25, 55, 85):
+        page[y : y + 2] -= 40  # printed rules, lighter than a pen
+    page = np.clip(page + rng.normal(0, 3, page.shape), 0, 255).astype(np.uint8)
+    assert reader.read_number(page).text == ""
+
+
 def test_read_number_of_a_blank_image_is_empty(reader):
     reading = reader.read_number(np.zeros((100, 300), np.uint8))
     assert reading == NumberReading("", [], 0.0)

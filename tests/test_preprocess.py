@@ -416,6 +416,23 @@ def test_ink_mask_keeps_a_thin_one_beside_an_underline():
     assert not mask[15:26, 295:306].any()  # the speck does not
 
 
+def test_ink_mask_drops_a_crease_across_a_page_but_not_a_one():
+    # A fold from the top of a blank page to its bottom was read as a sure 1.
+    page = np.zeros((200, 300), np.float32)
+    page[:, 150:152] = 0.5
+    assert not ink_mask(page).any()
+    written = page.copy()
+    cv2.circle(written, (70, 100), 30, 1.0, 4)  # a 0 written beside it: the crease goes
+    assert not ink_mask(written)[:, 145:157].any() and ink_mask(written)[:, 30:110].any()
+    tight = np.zeros((200, 60), np.float32)  # a 1 in a tight crop fills much of its width
+    cv2.line(tight, (35, 0), (25, 199), 1.0, 8)
+    assert ink_mask(tight).sum() == (tight > 0.5).sum()
+    number = np.zeros((200, 400), np.float32)  # a tight number: its 1 spans it too
+    cv2.line(number, (20, 0), (20, 199), 1.0, 8)
+    cv2.circle(number, (120, 100), 90, 1.0, 8)
+    assert ink_mask(number)[:, 10:30].any()
+
+
 @pytest.mark.parametrize("margin", [0, 8])
 def test_ink_mask_keeps_a_thin_one_beside_a_box(margin):
     # A form's box printed around the number is no stroke to judge specks by either: a thin 1

@@ -14,6 +14,7 @@ from digitrec.segment import (
     drop_boxes,
     drop_rule_lines,
     drop_separators,
+    only_rules,
     split_stroke,
 )
 
@@ -86,6 +87,20 @@ def test_drop_rule_lines_for_one_digit_takes_a_drifting_rule_not_a_long_bar():
     cleaned = drop_rule_lines(ruled.astype(bool), one_digit=True)
     assert not cleaned[70:85, :100].any() and not cleaned[70:85, 200:].any()
     assert cleaned[20:70].sum() >= 0.95 * mask[20:70].sum()  # the 7 stays (mended if crossed)
+
+
+def test_only_rules_on_blank_ruled_paper_but_not_with_a_small_digit_on_it():
+    page = np.zeros((120, 110), np.uint8)
+    for y in (30, 60, 90):  # three rules, as much of the height as a digit spans
+        cv2.line(page, (0, y), (109, y + 1), 1, 2)
+    page[10:12, 40:42] = page[100:102, 70:73] = 1  # specks
+    assert only_rules(page)
+    assert not drop_rule_lines(page.astype(bool), one_digit=True).any()
+    big = np.zeros((450, 300), np.uint8)
+    cv2.line(big, (0, 200), (299, 200), 1, 3)
+    cv2.line(big, (0, 240), (299, 240), 1, 3)
+    cv2.ellipse(big, (150, 220), (12, 18), 0, 0, 360, 1, 3)  # a small 0 between two lines
+    assert not only_rules(big)
 
 
 def test_drop_rule_lines_mends_a_stroke_it_crossed():
