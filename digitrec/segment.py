@@ -215,7 +215,8 @@ def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
 def only_rules(u8: np.ndarray) -> bool:
     """Whether a picture's ink (uint8 mask) is lines across it (straight runs over 90% of its
     width: ruled paper, a form's empty lines) and specks beside them, none as big as
-    ONLY_RULES of the picture and of the lines' thickness: no digit. Two or three rules span
+    ONLY_RULES of the picture and of the lines' thickness, alone or stacked: no digit. Two or
+    three rules span
     as much of the picture's height as a digit does, so the digit's test that a rule be longer
     than the ink is tall (a 7's bar, a 2's base) never found them."""
     width = u8.shape[1]
@@ -234,8 +235,16 @@ def only_rules(u8: np.ndarray) -> bool:
         return False  # no line but a block: a 1 filling a narrow crop
     rest = u8 & (1 - cv2.dilate(runs, np.ones((5, 1), np.uint8)))
     count, _, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
-    biggest = int(stats[1:, 2:4].max()) if count > 1 else 0
-    return biggest < min(ONLY_RULES[0] * max(u8.shape), ONLY_RULES[1] * thickness)
+    limit = min(ONLY_RULES[0] * max(u8.shape), ONLY_RULES[1] * thickness)
+    if count < 2:
+        return True
+    if stats[1:, 2:4].max() >= limit:
+        return False
+    # Pieces stacked one above the other are a broken digit (a 1 written in dots), not specks.
+    left, top, width, height = (stats[1:, k] for k in range(4))
+    pieces = np.flatnonzero(np.maximum(width, height) >= 2 * thickness)  # no dust
+    right, bottom = left + width, top + height
+    return all(_stacked_span(i, pieces, left, right, top, bottom) < limit for i in pieces)
 
 
 def _box_sides(u8: np.ndarray, rule: np.ndarray) -> np.ndarray:

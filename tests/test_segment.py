@@ -101,6 +101,12 @@ def test_only_rules_on_blank_ruled_paper_but_not_with_a_small_digit_on_it():
     cv2.line(big, (0, 240), (299, 240), 1, 3)
     cv2.ellipse(big, (150, 220), (12, 18), 0, 0, 360, 1, 3)  # a small 0 between two lines
     assert not only_rules(big)
+    dotted = np.zeros((210, 350), np.uint8)  # a 1 written in dots: each no bigger than a speck
+    cv2.line(dotted, (0, 40), (349, 42), 1, 2)
+    cv2.line(dotted, (0, 180), (349, 178), 1, 2)
+    for y, r in ((65, 7), (100, 5), (135, 5), (165, 6)):
+        cv2.circle(dotted, (110 - (y - 65) // 8, y), r, 1, -1)
+    assert not only_rules(dotted)
 
 
 def test_drop_rule_lines_mends_a_stroke_it_crossed():
