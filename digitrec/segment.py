@@ -221,8 +221,8 @@ def only_rules(u8: np.ndarray) -> bool:
     than the ink is tall (a 7's bar, a 2's base) never found them."""
     width = u8.shape[1]
     length = int(0.9 * width) | 1
-    if length < 8:
-        return False
+    if length < 8 or 2 * int(cv2.reduce(u8, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).max()) < length:
+        return False  # no row even half inked: no line across (most numbers, at once)
     merged = cv2.dilate(u8, np.ones((3, 1), np.uint8))  # a printed line drifts a row or two
     runs = cv2.morphologyEx(
         merged, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
