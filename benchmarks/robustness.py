@@ -17,7 +17,9 @@ European 1s and 7s (a flag, a crossed stem), made from MNIST test digits with th
 training uses, are read after a scan: an optimistic check that the model learnt those styles.
 Digits stored at zip-code size (16x16, as the USPS set keeps them) are enlarged and scanned;
 digits of a narrow hand (0.5-0.75 of MNIST's width) are scanned; photos get a hard-edged
-shadow; scans are made faint (pencil, a pale pen).
+shadow; scans are made faint (pencil, a pale pen); digits are stored as Semeion keeps its
+European writers' digits (16x16, the box stretched to fill the square, black and white);
+cheque digits cut from an amount are made faint.
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -160,32 +162,51 @@ def cut_rows(rec: Recognizer, data, chosen, rng) -> dict:
     return rows
 
 
+def _stored_16(digit: np.ndarray, stretched: bool = False, one_bit: bool = False) -> np.ndarray:
+    """A (28, 28) uint8 digit as a 16x16 set stores it: its box scaled to fill the frame, its
+    aspect kept (zip codes) or `stretched` to the square (Semeion), grey or `one_bit` at the
+    mid level."""
+    ys, xs = np.nonzero(digit > 30)
+    box = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    scale = 16 / max(box.shape)
+    size = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
+    if stretched:
+        size = (16, 16)
+    small = np.zeros((16, 16), np.uint8)
+    top, left = (16 - size[1]) // 2, (16 - size[0]) // 2
+    small[top : top + size[1], left : left + size[0]] = cv2.resize(
+        box, size, interpolation=cv2.INTER_AREA
+    )
+    return np.where(small > 127, 255, 0).astype(np.uint8) if one_bit else small
+
+
+def _enlarged_scans(small_digits, rng):
+    """16x16 digits enlarged 4-8 times (blocky or smooth) and scanned on paper, as files."""
+    for small in small_digits:
+        factor = int(rng.integers(4, 9))
+        method = cv2.INTER_NEAREST if rng.random() < 0.5 else cv2.INTER_LINEAR
+        big = cv2.resize(small, None, fx=factor, fy=factor, interpolation=method)
+        page = np.pad(255 - big, int(rng.integers(4, 30)), constant_values=255)
+        page = np.clip(page * rng.uniform(0.8, 0.97) + rng.normal(0, 3, page.shape), 0, 255)
+        yield synthetic.encode(page.astype(np.uint8), "scan", rng)
+
+
 def zip_code_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Digits stored the way zip-code sets store them: the digit's box scaled to fill 16x16
     pixels (aspect kept), then enlarged 4-8 times (blocky or smooth) and scanned on paper.
     Not the generator training uses (styles.low_resolution): a fixed 16-pixel frame."""
-
-    def files():
-        for i in chosen:
-            digit = data.x_test[i]
-            ys, xs = np.nonzero(digit > 30)
-            box = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-            scale = 16 / max(box.shape)
-            size = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
-            small = np.zeros((16, 16), np.uint8)
-            top, left = (16 - size[1]) // 2, (16 - size[0]) // 2
-            small[top : top + size[1], left : left + size[0]] = cv2.resize(
-                box, size, interpolation=cv2.INTER_AREA
-            )
-            factor = int(rng.integers(4, 9))
-            method = cv2.INTER_NEAREST if rng.random() < 0.5 else cv2.INTER_LINEAR
-            big = cv2.resize(small, None, fx=factor, fy=factor, interpolation=method)
-            page = np.pad(255 - big, int(rng.integers(4, 30)), constant_values=255)
-            page = np.clip(page * rng.uniform(0.8, 0.97) + rng.normal(0, 3, page.shape), 0, 255)
-            yield synthetic.encode(page.astype(np.uint8), "scan", rng)
-
-    row = _read_both_ways(rec, files(), data.y_test[chosen])
+    files = _enlarged_scans((_stored_16(data.x_test[i]) for i in chosen), rng)
+    row = _read_both_ways(rec, files, data.y_test[chosen])
     return {"zip-code size: stored at 16x16, enlarged 4-8x, scanned": row}
+
+
+def stretched_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Digits stored the way Semeion keeps its European writers' digits: the box stretched to
+    fill 16x16 (a narrow 1 becomes a wide slanted bar), one bit a pixel, then enlarged 4-8 times
+    and scanned on paper."""
+    small = (_stored_16(data.x_test[i], stretched=True, one_bit=True) for i in chosen)
+    row = _read_both_ways(rec, _enlarged_scans(small, rng), data.y_test[chosen])
+    return {"16x16 stretched to fill, black and white (Semeion), enlarged, scanned": row}
 
 
 def narrow_row(rec: Recognizer, data, chosen, rng) -> dict:
@@ -227,6 +248,19 @@ def faint_row(rec: Recognizer, data, chosen, rng) -> dict:
 
     row = _read_both_ways(rec, files(), data.y_test[chosen])
     return {"faint pencil (15-30% of the contrast), scanned": row}
+
+
+def faint_cut_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Cheque digits cut from an amount (as in cut_rows, 5-25% past the box) in a pale pen:
+    the page made faint (synthetic.faint: the ink's and the paper pattern's contrast cut to
+    15-30%)."""
+    ours = []
+    for i in chosen:
+        left, right = data.x_test[rng.integers(0, len(data.x_test), 2)]
+        crop = synthetic.cut_digit([left, data.x_test[i], right], rng, (0.05, 0.25))
+        page = synthetic.faint(synthetic.on_paper(crop, rng), rng)
+        ours.append(rec.predict(synthetic.encode(page, "scan", rng)).digit)
+    return {"faint cheque digit cut from an amount": _row(ours, data.y_test[chosen])}
 
 
 def uci_row(rec: Recognizer) -> dict | None:
@@ -288,6 +322,8 @@ def main(argv=None) -> int:
     rows.update(narrow_row(rec, data, chosen, rng))  # last: the rows above keep their draws
     rows.update(shadow_row(rec, data, chosen, rng))
     rows.update(faint_row(rec, data, chosen, rng))
+    rows.update(stretched_row(rec, data, chosen, rng))
+    rows.update(faint_cut_row(rec, data, chosen, rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}
