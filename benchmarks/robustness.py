@@ -139,25 +139,28 @@ CUTS = {  # row name: how far the crop reaches past the digit's box (a share of 
 }
 
 
-def cut_rows(rec: Recognizer, data, chosen, rng) -> dict:
+def cut_rows(rec: Recognizer, data, chosen, rng, cuts: dict = CUTS, faint: bool = False) -> dict:
     """Digits cut from an amount written on cheque paper, as a form reader crops them.
 
     Each chosen test digit is written between two other test digits in one hand (touching or
     overlapping its neighbours a third of the time) on security paper; the crop is the digit's
-    box widened on each side by a share of its height (CUTS), so slivers of the neighbours come
-    along; cut at the box itself, the digit touches the crop's edges. In a cursive amount the
-    pen's strokes joining the digit to its neighbours run through the crop's sides.
+    box widened on each side by a share of its height (`cuts`), so slivers of the neighbours
+    come along; cut at the box itself, the digit touches the crop's edges. In a cursive amount
+    the pen's strokes joining the digit to its neighbours run through the crop's sides. With
+    `faint`, the page is made faint (synthetic.faint) before it is encoded.
     """
     labels = data.y_test[chosen]
     rows = {}
-    for name, (margin, cursive) in CUTS.items():
+    for name, (margin, cursive) in cuts.items():
         ours = []
         for i in chosen:
             left, right = data.x_test[rng.integers(0, len(data.x_test), 2)]
             digits = [left, data.x_test[i], right]
             crop = synthetic.cut_digit(digits, rng, margin, cursive)
-            file = synthetic.encode(synthetic.on_paper(crop, rng), "scan", rng)
-            ours.append(rec.predict(file).digit)
+            page = synthetic.on_paper(crop, rng)
+            if faint:
+                page = synthetic.faint(page, rng)
+            ours.append(rec.predict(synthetic.encode(page, "scan", rng)).digit)
         rows[name] = _row(ours, labels)
     return rows
 
@@ -254,13 +257,8 @@ def faint_cut_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Cheque digits cut from an amount (as in cut_rows, 5-25% past the box) in a pale pen:
     the page made faint (synthetic.faint: the ink's and the paper pattern's contrast cut to
     15-30%)."""
-    ours = []
-    for i in chosen:
-        left, right = data.x_test[rng.integers(0, len(data.x_test), 2)]
-        crop = synthetic.cut_digit([left, data.x_test[i], right], rng, (0.05, 0.25))
-        page = synthetic.faint(synthetic.on_paper(crop, rng), rng)
-        ours.append(rec.predict(synthetic.encode(page, "scan", rng)).digit)
-    return {"faint cheque digit cut from an amount": _row(ours, data.y_test[chosen])}
+    cut = {"faint cheque digit cut from an amount": ((0.05, 0.25), 0.0)}
+    return cut_rows(rec, data, chosen, rng, cut, faint=True)
 
 
 def uci_row(rec: Recognizer) -> dict | None:

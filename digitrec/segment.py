@@ -132,19 +132,24 @@ def _dividers(inside: np.ndarray, thickness: int) -> np.ndarray:
     found = np.zeros_like(inside)
     if height < 8 or not inside.any():
         return found
-    u8 = inside.view(np.uint8)
-    # A printed line may lean a pixel or two across the cell's height: columns merged in threes.
-    runs = cv2.morphologyEx(
-        cv2.dilate(u8, np.ones((1, 3), np.uint8)),
-        cv2.MORPH_OPEN,
-        cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(DIVIDER * height))),
-    )
-    runs &= u8
+    runs = _upright_runs(inside.view(np.uint8), int(DIVIDER * height))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     for label in range(1, count):
         if stats[label, cv2.CC_STAT_WIDTH] <= thickness + 1:
             found |= labels == label
     return cv2.dilate(found.view(np.uint8), np.ones((1, 3), np.uint8)).view(bool) & inside
+
+
+def _upright_runs(u8: np.ndarray, length: int) -> np.ndarray:
+    """The ink (uint8 mask) of straight vertical runs at least `length` rows long: a box's
+    sides and the lines parting it into cells. A printed line may lean a pixel or two over its
+    length, so columns are merged in threes to find them."""
+    runs = cv2.morphologyEx(
+        cv2.dilate(u8, np.ones((1, 3), np.uint8)),
+        cv2.MORPH_OPEN,
+        cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)),
+    )
+    return runs & u8
 
 
 def _line_width(stroke: np.ndarray) -> int:
@@ -263,13 +268,7 @@ def _box_sides(u8: np.ndarray, rule: np.ndarray) -> np.ndarray:
         return sides
     top, bottom = int(rows[gaps[0]]), int(rows[gaps[-1] + 1])
     rest = u8 & (1 - rule)
-    length = int(0.8 * (bottom - top)) | 1
-    runs = cv2.morphologyEx(  # a side may lean a pixel or two: columns merged in threes
-        cv2.dilate(rest, np.ones((1, 3), np.uint8)),
-        cv2.MORPH_OPEN,
-        cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)),
-    )
-    runs &= rest
+    runs = _upright_runs(rest, int(0.8 * (bottom - top)) | 1)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     reach = 2  # a side meets each rule; a digit's stem stops short of them
     inner, widths, ends = [], [], set()
