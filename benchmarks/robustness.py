@@ -165,40 +165,11 @@ def cut_rows(rec: Recognizer, data, chosen, rng, cuts: dict = CUTS, faint: bool 
     return rows
 
 
-def _stored_16(digit: np.ndarray, stretched: bool = False, one_bit: bool = False) -> np.ndarray:
-    """A (28, 28) uint8 digit as a 16x16 set stores it: its box scaled to fill the frame, its
-    aspect kept (zip codes) or `stretched` to the square (Semeion), grey or `one_bit` at the
-    mid level."""
-    ys, xs = np.nonzero(digit > 30)
-    box = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-    scale = 16 / max(box.shape)
-    size = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
-    if stretched:
-        size = (16, 16)
-    small = np.zeros((16, 16), np.uint8)
-    top, left = (16 - size[1]) // 2, (16 - size[0]) // 2
-    small[top : top + size[1], left : left + size[0]] = cv2.resize(
-        box, size, interpolation=cv2.INTER_AREA
-    )
-    return np.where(small > 127, 255, 0).astype(np.uint8) if one_bit else small
-
-
-def _enlarged_scans(small_digits, rng):
-    """16x16 digits enlarged 4-8 times (blocky or smooth) and scanned on paper, as files."""
-    for small in small_digits:
-        factor = int(rng.integers(4, 9))
-        method = cv2.INTER_NEAREST if rng.random() < 0.5 else cv2.INTER_LINEAR
-        big = cv2.resize(small, None, fx=factor, fy=factor, interpolation=method)
-        page = np.pad(255 - big, int(rng.integers(4, 30)), constant_values=255)
-        page = np.clip(page * rng.uniform(0.8, 0.97) + rng.normal(0, 3, page.shape), 0, 255)
-        yield synthetic.encode(page.astype(np.uint8), "scan", rng)
-
-
 def zip_code_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Digits stored the way zip-code sets store them: the digit's box scaled to fill 16x16
     pixels (aspect kept), then enlarged 4-8 times (blocky or smooth) and scanned on paper.
     Not the generator training uses (styles.low_resolution): a fixed 16-pixel frame."""
-    files = _enlarged_scans((_stored_16(data.x_test[i]) for i in chosen), rng)
+    files = (synthetic.stored_16_scan(synthetic.stored_16(data.x_test[i]), rng) for i in chosen)
     row = _read_both_ways(rec, files, data.y_test[chosen])
     return {"zip-code size: stored at 16x16, enlarged 4-8x, scanned": row}
 
@@ -207,8 +178,11 @@ def stretched_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Digits stored the way Semeion keeps its European writers' digits: the box stretched to
     fill 16x16 (a narrow 1 becomes a wide slanted bar), one bit a pixel, then enlarged 4-8 times
     and scanned on paper."""
-    small = (_stored_16(data.x_test[i], stretched=True, one_bit=True) for i in chosen)
-    row = _read_both_ways(rec, _enlarged_scans(small, rng), data.y_test[chosen])
+    files = (
+        synthetic.stored_16_scan(synthetic.stored_16(data.x_test[i], True, True), rng)
+        for i in chosen
+    )
+    row = _read_both_ways(rec, files, data.y_test[chosen])
     return {"16x16 stretched to fill, black and white (Semeion), enlarged, scanned": row}
 
 

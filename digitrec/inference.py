@@ -26,7 +26,7 @@ import numpy as np
 from digitrec import contract
 from digitrec.decode import to_array
 from digitrec.numbers import NumberReading, read_number
-from digitrec.preprocess import ImageError, model_input_and_edge
+from digitrec.preprocess import ImageError, model_input_and_edge, narrowed_input
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "digit_cnn.h5"
@@ -64,6 +64,12 @@ RECHECK_BELOW = 0.95
 # every digit whose ink runs into its picture's left or right edge; all others (canvases,
 # MNIST-like arrays, whole scans) the main model reads. See the README's Training section.
 CUT_SUFFIX = "_cut"
+# A digit standing alone (not at its picture's edge) that the model reads under NARROW_BELOW,
+# square, thick and with no hole, may be a 1 stretched to fill a 16x16 frame: it is read again
+# at under half its width (preprocess.narrowed_input), and it is a 1 when that reading is a 1
+# at least NARROW_SURE. See preprocess.SQUARE for what this mends and costs.
+NARROW_BELOW = 0.9
+NARROW_SURE = 0.95
 
 
 @dataclass
@@ -409,23 +415,40 @@ class Recognizer:
             yield as_record(path, result)
 
     def _second_looks(self, images: list, predictions: list, at_edges: list) -> list:
-        """Each unsure digit that runs into its picture's left or right edge read again as a
-        number: the digit nearest the picture's centre (see RECHECK_BELOW). The number is read
-        without read_number's check for one cut digit, which would hand it back to predict."""
+        """Unsure digits looked at again. One that runs into its picture's left or right edge
+        is read as a number: the digit nearest the picture's centre (see RECHECK_BELOW). The
+        number is read without read_number's check for one cut digit, which would hand it back
+        to predict. One standing alone is read narrowed, in case it was stretched to a square
+        (see NARROW_BELOW)."""
         for k, (prediction, at_edge) in enumerate(zip(predictions, at_edges, strict=True)):
             if at_edge and prediction.confidence < RECHECK_BELOW:
-                array = to_array(images[k])
-                try:
-                    digits = read_number(self, array, one_digit=False).digits
-                except ImageError:  # no shape the number path foresaw: the first look stands
-                    continue
-                if len(digits) >= 2:
-                    centre = array.shape[1] / 2
-                    best = min(digits, key=lambda d: abs(d.box[0] + d.box[2] / 2 - centre))
-                    predictions[k] = Prediction(
-                        best.digit, best.confidence, best.probabilities, best.model_input
-                    )
+                predictions[k] = self._as_part_of_number(images[k]) or prediction
+            elif prediction.digit is not None and prediction.confidence < NARROW_BELOW:
+                predictions[k] = self._narrowed(images[k]) or prediction
         return predictions
+
+    def _as_part_of_number(self, image) -> Prediction | None:
+        array = to_array(image)
+        try:
+            digits = read_number(self, array, one_digit=False).digits
+        except ImageError:  # no shape the number path foresaw: the first look stands
+            return None
+        if len(digits) < 2:
+            return None
+        centre = array.shape[1] / 2
+        best = min(digits, key=lambda d: abs(d.box[0] + d.box[2] / 2 - centre))
+        return Prediction(best.digit, best.confidence, best.probabilities, best.model_input)
+
+    def _narrowed(self, image) -> Prediction | None:
+        try:
+            model_input = narrowed_input(image)
+        except ImageError:
+            return None
+        if model_input is None:
+            return None
+        prediction = _prediction(self.probabilities(model_input)[0], model_input)
+        sure_one = prediction.digit == 1 and prediction.confidence >= NARROW_SURE
+        return prediction if sure_one else None
 
     def runner_for(self, cut: bool):
         """The network that reads a digit: the cut-digit model for a digit cut from a line

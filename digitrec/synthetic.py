@@ -530,6 +530,35 @@ def rescanned(image: np.ndarray, factor: float) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
+def stored_16(digit: np.ndarray, stretched: bool = False, one_bit: bool = False) -> np.ndarray:
+    """A (28, 28) uint8 digit as a 16x16 set stores it: its box scaled to fill the frame, its
+    aspect kept (zip codes) or `stretched` to the square (Semeion, its European writers'
+    digits: a narrow 1 becomes a wide slanted bar), grey or `one_bit` at the mid level.
+    (16, 16) uint8, white on black."""
+    ys, xs = np.nonzero(digit > 30)
+    box = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    scale = 16 / max(box.shape)
+    size = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
+    if stretched:
+        size = (16, 16)
+    small = np.zeros((16, 16), np.uint8)
+    top, left = (16 - size[1]) // 2, (16 - size[0]) // 2
+    small[top : top + size[1], left : left + size[0]] = cv2.resize(
+        box, size, interpolation=cv2.INTER_AREA
+    )
+    return np.where(small > 127, 255, 0).astype(np.uint8) if one_bit else small
+
+
+def stored_16_scan(small: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A stored_16 digit enlarged 4-8 times (blocky or smooth) and scanned on paper: the file."""
+    factor = int(rng.integers(4, 9))
+    method = cv2.INTER_NEAREST if rng.random() < 0.5 else cv2.INTER_LINEAR
+    big = cv2.resize(small, None, fx=factor, fy=factor, interpolation=method)
+    page = np.pad(255 - big, int(rng.integers(4, 30)), constant_values=255)
+    page = np.clip(page * rng.uniform(0.8, 0.97) + rng.normal(0, 3, page.shape), 0, 255)
+    return encode(page.astype(np.uint8), "scan", rng)
+
+
 def _form(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A number written in a form's printed box (or a cheque's amount box) and scanned with up
     to 12 pixels of the page around the box: (H, W) gray. The box is as dark as the pen or

@@ -8,6 +8,7 @@ import pytest
 from conftest import draw_digit_on_canvas, png_bytes, similarity
 
 from digitrec import synthetic
+from digitrec.contract import FIT_BOX
 from digitrec.decode import MIN_WORK_SIDE
 from digitrec.ink import flat_drawing
 from digitrec.preprocess import (
@@ -16,6 +17,7 @@ from digitrec.preprocess import (
     fit_mnist,
     ink_and_mask,
     ink_mask,
+    narrowed_input,
     split_digits,
     stroke_width,
     to_model_input,
@@ -446,3 +448,35 @@ def test_ink_mask_keeps_a_thin_one_beside_a_box(margin):
     assert mask[margin + 20 : margin + 61, margin + 14].all()  # the 1 stays
     assert mask[margin + 40, margin + 44]  # the 0 too
     assert not mask[margin + 38 : margin + 43, margin + 98 : margin + 103].any()  # no speck
+
+
+def _page_with(draw) -> np.ndarray:
+    """A white 160x160 page with dark ink drawn by `draw(page)` in its middle 100x100."""
+    page = np.full((160, 160), 255, np.uint8)
+    draw(page)
+    return page
+
+
+@pytest.mark.parametrize(
+    "draw, offered",
+    [
+        # a 1 stretched to a square: a wide bar from corner to corner, or a block
+        (lambda p: cv2.line(p, (120, 30), (40, 130), 0, 28), True),
+        (lambda p: cv2.rectangle(p, (30, 30), (130, 130), 0, -1), True),
+        (lambda p: cv2.line(p, (120, 30), (40, 130), 0, 4), False),  # thin: no 16x16 frame's
+        (lambda p: cv2.line(p, (85, 20), (75, 140), 0, 14), False),  # tall: not square
+        (lambda p: cv2.circle(p, (80, 80), 45, 0, 20), False),  # a hole: a 0, never a 1
+    ],
+)
+def test_narrowed_input_only_for_digits_that_may_be_stretched_ones(draw, offered):
+    narrowed = narrowed_input(_page_with(draw))
+    assert (narrowed is not None) == offered
+    if offered:  # under half as wide as tall once fitted, as an upright 1 is
+        _, _, width, height = cv2.boundingRect((narrowed > 0.3).astype(np.uint8))
+        assert height == FIT_BOX and width < height / 2
+
+
+def test_narrowed_input_none_for_mnist_like_and_empty_pictures(sample):
+    one = sample.x_test[sample.y_test == 1][0]
+    assert narrowed_input(one) is None  # laid out as MNIST: read as it is
+    assert narrowed_input(np.full((100, 100), 255, np.uint8)) is None
