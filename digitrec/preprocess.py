@@ -60,6 +60,7 @@ WEB_FADES = 0.6
 # reference either: 3 x 1,500 such numbers 1,413 -> 1,415, 1,401 -> 1,401, 1,427 -> 1,431 (forms: a
 # thin 1 beside the box's side was a speck); 13,500 single validation digits of 9 kinds the same.
 FLAT_LINE = 4
+CREASE_ROWS = 0.95  # a crease's column holds ink in this share of a page's rows (ink_mask)
 # A digit whose box is this square (width / height), whose stroke is at least BAR of the box
 # wide and whose mask has no hole may be a 1 stretched to fill a 16x16 frame; when the model is
 # unsure of it, it is read again at NARROWED of its width (narrowed_input). 1,500 of the CNN's
@@ -128,10 +129,14 @@ def ink_mask(ink: np.ndarray, whole: tuple[int, int] | None = None) -> np.ndarra
         # A crease or a fold: a thin line from the top of a page to its bottom, nothing else
         # half as tall (in a tight crop a 1 spans it too, but fills much of its width). 40
         # blank creased scans each: read as a sure 1 21 -> 4 times at 40-150 px, 4 -> 0 at
-        # 150-1,600 px.
-        crease = y == 0 and y + h == height and w <= 0.1 * width and width >= 0.5 * height
-        if crease and np.count_nonzero(tall) == 1:
-            continue
+        # 150-1,600 px. A page narrower than half its height holds a crease only when the line
+        # is hairline-thin beside the page's width (a 1 cut with margins is a fifth of it). A
+        # faint crease may break: its column then holds ink in nearly every row all the same.
+        thin = w <= 0.1 * width if width >= 0.5 * height else w <= 0.04 * width
+        if thin and (y == 0 or y + h == height) and np.count_nonzero(tall) <= 1:
+            rows = np.count_nonzero(mask[:, x : x + w].any(axis=1))
+            if rows >= CREASE_ROWS * height:
+                continue
         # Specks: tiny next to the biggest stroke, or a few pixels in absolute terms.
         if area >= max(0.06 * biggest, 4e-5 * height * width):
             keep[label] = True

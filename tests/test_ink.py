@@ -177,6 +177,20 @@ def test_faint_digit_cut_tightly_is_ink(sample):
     assert np.quantile(ink[digit > 0.9], 0.5) > 0.7
 
 
+@pytest.mark.parametrize("contrast", [14, 16])
+def test_a_pen_barely_darker_than_clean_paper_is_ink_but_its_noise_is_not(contrast):
+    # 14-16 grey levels of pen (a digit cut from a faint cheque): under the floor that was 0.07
+    # (18 levels) and read "no digit"; FAINT_CONTRAST is 0.05 now, FAINT_SNR still guards.
+    rng = np.random.default_rng(contrast)
+    stroke = np.zeros((80, 60), np.float32)
+    cv2.line(stroke, (35, 8), (22, 72), 1.0, 6)
+    cv2.line(stroke, (22, 10), (35, 8), 1.0, 6)
+    noise = rng.normal(0, 1.5, stroke.shape)
+    ink = to_ink(np.clip(200 - contrast * stroke + noise, 0, 255).astype(np.uint8))
+    assert np.quantile(ink[stroke > 0.9], 0.5) > 0.6
+    assert to_ink(np.clip(200 + noise, 0, 255).astype(np.uint8)).max() == 0.0
+
+
 def test_faint_pencil_on_a_big_page_is_ink_but_a_thin_rule_paled_by_shrinking_is_not():
     # A page over WORK_SIDE is shrunk first; a faint stroke stays faint and is read (it was
     # "no digit"), a thin dark rule is paled by the averaging and must not be taken for pencil.

@@ -435,6 +435,20 @@ def test_ink_mask_drops_a_crease_across_a_page_but_not_a_one():
     assert ink_mask(number)[:, 10:30].any()
 
 
+def test_ink_mask_drops_a_crease_on_a_narrow_page_and_a_broken_one():
+    # A narrow page (a strip cut from a form) and a faint crease broken by the threshold.
+    strip = np.zeros((448, 110), np.float32)
+    strip[:, 30:32] = 0.5
+    assert not ink_mask(strip).any()
+    broken = np.zeros((285, 448), np.float32)
+    broken[:142, 160:163] = 0.5
+    broken[143:, 160:163] = 0.5
+    assert not ink_mask(broken).any()
+    one = np.zeros((200, 40), np.float32)  # a thin 1 cut from a line with margins stays
+    cv2.line(one, (22, 0), (18, 199), 1.0, 5)
+    assert ink_mask(one).any()
+
+
 @pytest.mark.parametrize("margin", [0, 8])
 def test_ink_mask_keeps_a_thin_one_beside_a_box(margin):
     # A form's box printed around the number is no stroke to judge specks by either: a thin 1
