@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitrec import NumberReading, Prediction, Recognizer, synthetic
+from digitrec import NumberReading, Prediction, Recognizer, numbers, synthetic
 from digitrec.numbers import (
     Line,
     best_path,
@@ -196,6 +196,17 @@ def test_read_number_of_blank_ruled_paper_is_empty(reader):
         page[y : y + 2] -= 40  # printed rules, lighter than a pen
     page = np.clip(page + rng.normal(0, 3, page.shape), 0, 255).astype(np.uint8)
     assert reader.read_number(page).text == ""
+
+
+def test_read_number_of_blank_cheque_paper_is_seldom_a_number(recognizer, monkeypatch):
+    # The printed web read in pieces gave numbers like "77" and "36": a reading of two or
+    # more digits none of which the classifier reads NO_NUMBER_BELOW sure is no number.
+    rng = np.random.default_rng(4)
+    pages = [synthetic.paper(*rng.integers(40, 300, 2), rng) for _ in range(40)]
+    pages = [np.clip(page, 0, 255).astype(np.uint8) for page in pages]
+    assert sum(len(recognizer.read_number(page).text) >= 2 for page in pages) <= 1
+    monkeypatch.setattr(numbers, "NO_NUMBER_BELOW", 0.0)
+    assert sum(len(recognizer.read_number(page).text) >= 2 for page in pages) >= 4
 
 
 def test_read_number_of_a_blank_image_is_empty(reader):
