@@ -40,7 +40,7 @@ import numpy as np
 
 from digitrec import straighten
 from digitrec.decode import MIN_LINE_SIDE, to_array
-from digitrec.preprocess import fit_mnist, ink_and_mask
+from digitrec.preprocess import fit_mnist, ink_and_mask, printed_web
 from digitrec.segment import (
     WIDE,
     atoms,
@@ -109,6 +109,7 @@ SLIVER_SURE = 0.8  # ...and so is one read less sure than this
 # 9; 800 numbers of training digits read right (cheques, faint cheques, photos, scans): the
 # most sure digit of each at least 0.67; 1,500 in the benchmark's five kinds 1,415 either way.
 NO_NUMBER_BELOW = 0.5
+WEB_DIGITS = 16  # a number's biggest pieces, up to 12 digits and marks (preprocess.printed_web)
 
 
 @dataclass
@@ -217,6 +218,8 @@ def segment_number(image) -> Line | None:
     """
     ink, mask, scale = ink_and_mask(image, min_short=MIN_LINE_SIDE)
     if not mask.any() or only_rules(mask.view(np.uint8)):  # blank ruled paper: no number
+        return None
+    if printed_web(mask, biggest=WEB_DIGITS):  # blank cheque paper: no number either
         return None
     x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
     margin = 4 + h // 4  # room for fit_mnist to thicken strokes near the crop's edge

@@ -61,6 +61,18 @@ WEB_FADES = 0.6
 # thin 1 beside the box's side was a speck); 13,500 single validation digits of 9 kinds the same.
 FLAT_LINE = 4
 CREASE_ROWS = 0.95  # a crease's column holds ink in this share of a page's rows (ink_mask)
+# A picture whose ink is WEB_PIECES pieces or more, the three biggest (for a number, the 16
+# biggest) holding under WEB_SHARE of it, is a printed web with no writing (printed_web). 60
+# blank pages of cheque paper (synthetic.paper): 49 left ink, in 93-868 pieces (median), the
+# three biggest 1-13% of it; 300 single digits of each of ten kinds (canvas to faint cheque, cut
+# from amounts): at most 5 pieces in 99 of 100, the three biggest at least 80% of the ink in
+# 99 of 100. Numbers of training digits (150 of each of seven kinds): at most 15 pieces in 99
+# of 100, the 16 biggest at least 94% of the ink; blank cheque pages, a third of it (median).
+# So: 60 blank cheque pages, a digit 49 -> 9 (a sure one 4 -> 1), a number 18 -> 6; 60 faint
+# ones 26 -> 6 and 9 -> 4; 40 blank specked pages 40 -> 40 (20 specks); 500 faint cut digits
+# 463 -> 464 right, 1,500 numbers of training digits the same.
+WEB_PIECES = 30  # a dot-matrix digit (5x7) has 22 dots at most
+WEB_SHARE = 0.5
 # A digit whose box is this square (width / height), whose stroke is at least BAR of the box
 # wide and whose mask has no hole may be a 1 stretched to fill a 16x16 frame; when the model is
 # unsure of it, it is read again at NARROWED of its width (narrowed_input). 1,500 of the CNN's
@@ -473,9 +485,20 @@ def _one_digit(image) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray 
             kept = drop_rule_lines(mask | (ink > RULE_INK), one_digit=True)
             mask = drop_edge_fragments(mask & kept)
             at_edge = bool(mask[:, 0].any() or mask[:, -1].any())
-    if not mask.any():
+    if not mask.any() or printed_web(mask):
         return None, None, None, False
     return None, ink, mask, at_edge
+
+
+def printed_web(mask: np.ndarray, biggest: int = 3) -> bool:
+    """Whether a picture's ink is a printed pattern in pieces (blank cheque paper), no writing:
+    WEB_PIECES pieces or more, the `biggest` (3 for one digit, more for a number) holding
+    under WEB_SHARE of the ink."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.view(np.uint8), connectivity=8)
+    if count - 1 < WEB_PIECES:
+        return False
+    areas = np.sort(stats[1:, cv2.CC_STAT_AREA])
+    return float(areas[-biggest:].sum()) < WEB_SHARE * float(areas.sum())
 
 
 def _already_mnist(array: np.ndarray) -> np.ndarray | None:

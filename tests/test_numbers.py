@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitrec import NumberReading, Prediction, Recognizer, numbers, synthetic
+from digitrec import NumberReading, Prediction, Recognizer, numbers, preprocess, synthetic
 from digitrec.numbers import (
     Line,
     best_path,
@@ -201,10 +201,14 @@ def test_read_number_of_blank_ruled_paper_is_empty(reader):
 def test_read_number_of_blank_cheque_paper_is_seldom_a_number(recognizer, monkeypatch):
     # The printed web read in pieces gave numbers like "77" and "36": a reading of two or
     # more digits none of which the classifier reads NO_NUMBER_BELOW sure is no number.
+    # Most such pages are found to be a printed web before they are read (printed_web).
     rng = np.random.default_rng(4)
     pages = [synthetic.paper(*rng.integers(40, 300, 2), rng) for _ in range(40)]
     pages = [np.clip(page, 0, 255).astype(np.uint8) for page in pages]
-    assert sum(len(recognizer.read_number(page).text) >= 2 for page in pages) <= 1
+    assert sum(recognizer.read_number(page).text != "" for page in pages) <= 6
+    monkeypatch.setattr(preprocess, "WEB_PIECES", 10**9)  # every page read
+    texts = [recognizer.read_number(page).text for page in pages]
+    assert sum(text != "" for text in texts) >= 10 and sum(len(text) >= 2 for text in texts) <= 1
     monkeypatch.setattr(numbers, "NO_NUMBER_BELOW", 0.0)
     assert sum(len(recognizer.read_number(page).text) >= 2 for page in pages) >= 4
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import draw_digit_on_canvas, png_bytes, similarity
 
-from digitrec import synthetic
+from digitrec import preprocess, synthetic
 from digitrec.contract import FIT_BOX
 from digitrec.decode import MIN_WORK_SIDE
 from digitrec.ink import flat_drawing
@@ -18,6 +18,7 @@ from digitrec.preprocess import (
     ink_and_mask,
     ink_mask,
     narrowed_input,
+    printed_web,
     split_digits,
     stroke_width,
     to_model_input,
@@ -494,3 +495,28 @@ def test_narrowed_input_none_for_mnist_like_and_empty_pictures(sample):
     one = sample.x_test[sample.y_test == 1][0]
     assert narrowed_input(one) is None  # laid out as MNIST: read as it is
     assert narrowed_input(np.full((100, 100), 255, np.uint8)) is None
+
+
+def test_blank_cheque_paper_is_no_digit(monkeypatch):
+    # Its printed web, thresholded, is a hundred pieces and more, none of them big; a digit is a
+    # few, the biggest holding most of the ink (printed_web).
+    rng = np.random.default_rng(4)
+    pages = [synthetic.paper(*rng.integers(40, 300, 2), rng) for _ in range(40)]
+    pages = [np.clip(page, 0, 255).astype(np.uint8) for page in pages]
+    assert sum(to_model_input(page) is not None for page in pages) <= 9
+    monkeypatch.setattr(preprocess, "WEB_PIECES", 10**9)
+    assert sum(to_model_input(page) is not None for page in pages) >= 20
+
+
+def test_printed_web_is_not_a_digit_broken_in_pieces():
+    mask = np.zeros((140, 100), bool)
+    eight = [".###.", "#...#", "#...#", ".###.", "#...#", "#...#", ".###."]
+    for row, dots in enumerate(eight):  # an 8 of a dot-matrix printer (5x7): 17 dots
+        for column in np.flatnonzero([dot == "#" for dot in dots]):
+            mask[10 + 18 * row : 16 + 18 * row, 10 + 18 * column : 16 + 18 * column] = True
+    assert not printed_web(mask)  # under WEB_PIECES pieces
+    web = np.zeros((100, 100), bool)
+    web[::6, ::6] = True  # 289 specks
+    assert printed_web(web)
+    web[30:70, 45:55] = True  # and a stroke holding most of the ink
+    assert not printed_web(web)
