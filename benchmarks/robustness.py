@@ -273,6 +273,17 @@ def table(rows: dict) -> str:
     return "\n".join(lines)
 
 
+def blank_paper_row(rec: Recognizer, count: int, rng) -> dict:
+    """Blank cheque paper (its printed web, half of it faint), scanned: it should give no digit."""
+    pages = []
+    for _ in range(count):
+        page = np.clip(synthetic.paper(*rng.integers(40, 400, 2), rng), 0, 255).astype(np.uint8)
+        page = synthetic.faint(page, rng) if rng.random() < 0.5 else page
+        pages.append(synthetic.encode(page, "scan", rng))
+    found = [p.digit is None for p in rec.predict_many(pages)]
+    return {"blank cheque paper, half of it faint: no digit": float(np.mean(found))}
+
+
 def main(argv=None) -> int:
     options = shared.parser(__doc__, 1000, "test digits per kind")
     options.add_argument("--json", help="also write the results to this file")
@@ -296,6 +307,7 @@ def main(argv=None) -> int:
     rows.update(faint_row(rec, data, chosen, rng))
     rows.update(stretched_row(rec, data, chosen, rng))
     rows.update(faint_cut_row(rec, data, chosen, rng))
+    rows.update(blank_paper_row(rec, max(len(chosen) // 5, 1), rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}
