@@ -485,7 +485,9 @@ def _one_digit(image) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray 
             kept = drop_rule_lines(mask | (ink > RULE_INK), one_digit=True)
             mask = drop_edge_fragments(mask & kept)
             at_edge = bool(mask[:, 0].any() or mask[:, -1].any())
-    if not mask.any() or printed_web(mask):
+            if printed_web(mask):  # a flat drawing's background has no web: not looked for
+                return None, None, None, False
+    if not mask.any():
         return None, None, None, False
     return None, ink, mask, at_edge
 
