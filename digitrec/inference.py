@@ -423,7 +423,7 @@ class Recognizer:
         for k, (prediction, at_edge) in enumerate(zip(predictions, at_edges, strict=True)):
             if at_edge and prediction.confidence < RECHECK_BELOW:
                 predictions[k] = self._as_part_of_number(images[k]) or prediction
-            elif prediction.digit is not None and prediction.confidence < NARROW_BELOW:
+            elif prediction.confidence < NARROW_BELOW and _squarish(prediction.model_input):
                 predictions[k] = self._narrowed(images[k]) or prediction
         return predictions
 
@@ -474,6 +474,17 @@ class Recognizer:
                     results[i] = _prediction(p, inputs[i])
                     results[i].cut = cut
         return results
+
+
+def _squarish(model_input: np.ndarray) -> bool:
+    """Whether a model input's ink is about as wide as tall (0.6-1.6; None's is empty), before
+    the picture is worked again to judge it at its own size (preprocess.narrowed_input): most
+    unsure digits of a canvas are not, and pay nothing for the look."""
+    rows, columns = np.nonzero(model_input > 0.3)
+    if not len(rows):
+        return False
+    width, height = np.ptp(columns) + 1, np.ptp(rows) + 1
+    return 0.6 * height <= width <= 1.6 * height
 
 
 def as_record(path, result) -> dict:
