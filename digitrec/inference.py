@@ -428,6 +428,7 @@ class Recognizer:
         return predictions
 
     def _as_part_of_number(self, image) -> Prediction | None:
+        """The digit nearest the picture's centre when it reads as a number of two or more."""
         array = to_array(image)
         try:
             digits = read_number(self, array, one_digit=False).digits
@@ -440,6 +441,7 @@ class Recognizer:
         return Prediction(best.digit, best.confidence, best.probabilities, best.model_input)
 
     def _narrowed(self, image) -> Prediction | None:
+        """A sure 1 when the picture's digit, narrowed, reads as one (else None)."""
         try:
             model_input = narrowed_input(image)
         except ImageError:

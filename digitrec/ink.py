@@ -175,26 +175,23 @@ def _scaled(
     ink: np.ndarray, clean: bool = False, shrunk_from: tuple[np.ndarray, bool] | None = None
 ) -> np.ndarray:
     """Ink scaled so that its strongest stroke is 1.0; all zero when it is too faint to be ink
-    (MIN_CONTRAST; on a `clean` background FAINT_CONTRAST, FAINT_SNR and FAINT_BLOT, and for a
-    picture shrunk to WORK_SIDE, `shrunk_from` = (the picture at its own size, whether its ink
-    is dark on light), faint there too). The strongest ink is read after a light blur so that a
-    single noisy pixel cannot set it."""
+    (MIN_CONTRAST; on a `clean` background FAINT_CONTRAST, FAINT_SNR and FAINT_BLOT, on one
+    that is not PATTERNED_CONTRAST, and for a picture shrunk to WORK_SIDE, `shrunk_from` = (the
+    picture at its own size, whether its ink is dark on light), faint there too). The strongest
+    ink is read after a light blur so that a single noisy pixel cannot set it."""
     blurred = cv2.GaussianBlur(ink, (3, 3), 0)
     top = float(blurred.max())
     if top < MIN_CONTRAST:
-        if not clean and top < PATTERNED_CONTRAST:
+        if top < (FAINT_CONTRAST if clean else PATTERNED_CONTRAST):
             return np.zeros(ink.shape, np.float32)
-        if not clean:  # faint writing on a printed web: the web's own test is printed_web
-            return clip01(ink * np.float32(1.0 / top))
-        if top < FAINT_CONTRAST:
-            return np.zeros(ink.shape, np.float32)
-        sample = ink[::2, ::2]
-        paper = sample[sample < 0.5 * top]  # not the ink: in a tight crop it covers a third
-        (noise,) = quantiles(paper if paper.size >= 25 else sample, [0.5])
-        if top < FAINT_SNR * max(noise, 1 / 255):
-            return np.zeros(ink.shape, np.float32)
-        if _blot(blurred, top) > FAINT_BLOT:
-            return np.zeros(ink.shape, np.float32)
+        if clean:  # a printed web is no noise to stand above: its test is printed_web
+            sample = ink[::2, ::2]
+            paper = sample[sample < 0.5 * top]  # not the ink: in a tight crop, a third of it
+            (noise,) = quantiles(paper if paper.size >= 25 else sample, [0.5])
+            if top < FAINT_SNR * max(noise, 1 / 255):
+                return np.zeros(ink.shape, np.float32)
+            if _blot(blurred, top) > FAINT_BLOT:
+                return np.zeros(ink.shape, np.float32)
         if shrunk_from is not None and not _faint_before_shrinking(*shrunk_from):
             return np.zeros(ink.shape, np.float32)
     return clip01(ink * np.float32(1.0 / top))

@@ -143,11 +143,12 @@ def ink_mask(ink: np.ndarray, whole: tuple[int, int] | None = None) -> np.ndarra
         # blank creased scans each: read as a sure 1 21 -> 4 times at 40-150 px, 4 -> 0 at
         # 150-1,600 px. A page narrower than half its height holds a crease only when the line
         # is hairline-thin beside the page's width (a 1 cut with margins is a fifth of it). A
-        # faint crease may break: its column then holds ink in nearly every row all the same.
+        # faint crease may break: its column, inked in its top and bottom rows, then holds ink
+        # in nearly every row all the same. A flat drawing (a canvas) has no creases.
         thin = w <= 0.1 * width if width >= 0.5 * height else w <= 0.04 * width
-        if thin and (y == 0 or y + h == height) and np.count_nonzero(tall) <= 1:
-            rows = np.count_nonzero(mask[:, x : x + w].any(axis=1))
-            if rows >= CREASE_ROWS * height:
+        if not whole and thin and (y == 0 or y + h == height) and np.count_nonzero(tall) <= 1:
+            column = mask[:, x : x + w].any(axis=1)
+            if column[0] and column[-1] and np.count_nonzero(column) >= CREASE_ROWS * height:
                 continue
         # Specks: tiny next to the biggest stroke, or a few pixels in absolute terms.
         if area >= max(0.06 * biggest, 4e-5 * height * width):
