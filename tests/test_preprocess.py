@@ -448,6 +448,9 @@ def test_ink_mask_drops_a_crease_on_a_narrow_page_and_a_broken_one():
     one = np.zeros((200, 40), np.float32)  # a thin 1 cut from a line with margins stays
     cv2.line(one, (22, 0), (18, 199), 1.0, 5)
     assert ink_mask(one).any()
+    pad = np.zeros((280, 280), np.float32)  # a 1 drawn from a pad's top edge down most of it
+    cv2.line(pad, (250, 0), (250, 268), 1.0, 12)
+    assert ink_mask(pad).any()
 
 
 @pytest.mark.parametrize("margin", [0, 8])
