@@ -442,6 +442,15 @@ def narrowed_input(image) -> np.ndarray | None:
     return fit_mnist(ink, mask) if mask.any() else None
 
 
+def rescaled(model_input: np.ndarray, factor: float) -> np.ndarray:
+    """A (28, 28) model input with its digit `factor` times as large about the frame's centre
+    (what falls outside is lost): the same digit as another writer or scanner may size it."""
+    centre = (IMAGE_SIZE - 1) / 2.0
+    matrix = cv2.getRotationMatrix2D((centre, centre), 0.0, factor)
+    size = (IMAGE_SIZE, IMAGE_SIZE)
+    return cv2.warpAffine(model_input.astype(np.float32), matrix, size, flags=cv2.INTER_LINEAR)
+
+
 def _has_hole(mask: np.ndarray) -> bool:
     """Whether the ink in `mask` closes around paper larger than 1% of the ink's area."""
     contours, hierarchy = cv2.findContours(

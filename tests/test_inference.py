@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, draw_digit_on_canvas, png_bytes
 
 from digitrec import ModelError, Prediction, Recognizer, inference, synthetic
-from digitrec.inference import DEFAULT_MODEL, RECHECK_BELOW
+from digitrec.inference import DEFAULT_MODEL, RECHECK_BELOW, STEADY_BELOW
 from digitrec.preprocess import model_input_and_edge
 
 
@@ -111,22 +111,55 @@ def test_unsure_digit_cut_from_a_line_is_read_with_its_neighbours(recognizer, sa
     assert [p.digit for p in recognizer.predict_many([image, image])] == [truth, truth]
 
 
-def test_a_one_stretched_to_fill_a_16x16_frame_is_read_as_one(recognizer, sample, monkeypatch):
-    """Semeion stores its European writers' digits stretched to fill 16x16: a 1 becomes a wide
-    bar or a block, which the model alone reads as 8, 5 or 0. Narrowed, it reads 1 again; the
-    other digits so stored keep their answers."""
+@pytest.fixture(scope="module")
+def stretched_files(sample):
+    """The sample's digits as Semeion stores its European writers': stretched to fill a 16x16
+    frame, one bit a pixel, then enlarged and scanned (PNG or JPEG bytes)."""
     rng = np.random.default_rng(0)
-    files = [
+    return [
         synthetic.stored_16_scan(synthetic.stored_16(d, stretched=True, one_bit=True), rng)
         for d in sample.x_test
     ]
+
+
+def test_a_one_stretched_to_fill_a_16x16_frame_is_read_as_one(
+    recognizer, sample, stretched_files, monkeypatch
+):
+    """Semeion stores its European writers' digits stretched to fill 16x16: a 1 becomes a wide
+    bar or a block, which the model alone reads as 8, 5 or 0. Narrowed, it reads 1 again; the
+    other digits so stored keep their answers."""
     ones = sample.y_test == 1
-    read = np.array([p.digit for p in recognizer.predict_many(files)])
+    monkeypatch.setattr(inference, "STEADY_BELOW", 0.0)  # the narrowed look alone
+    read = np.array([p.digit for p in recognizer.predict_many(stretched_files)])
     monkeypatch.setattr(inference, "NARROW_BELOW", 0.0)  # no second look
-    first = np.array([p.digit for p in recognizer.predict_many(files)])
+    first = np.array([p.digit for p in recognizer.predict_many(stretched_files)])
     assert np.mean(read[ones] == 1) >= 0.85  # 99 of 113 (the first look alone: 82)
     assert np.sum(read[ones] == 1) >= np.sum(first[ones] == 1) + 12
     assert np.array_equal(read[~ones], first[~ones])
+
+
+def test_an_unsure_digit_is_read_again_at_other_sizes(
+    recognizer, sample, stretched_files, monkeypatch
+):
+    """A digit the model reads under STEADY_BELOW is read at STEADY_SCALES of its size too;
+    where the three readings' mean names another digit, that is the answer."""
+    read = recognizer.predict_many(stretched_files)
+    monkeypatch.setattr(inference, "STEADY_BELOW", 0.0)  # no look at other sizes
+    first = recognizer.predict_many(stretched_files)
+    right = [
+        sum(p.digit == t for p, t in zip(ps, sample.y_test, strict=True)) for ps in (read, first)
+    ]
+    assert right[0] >= right[1] + 6  # 981 against 971 of 1,000
+    changed = [(a, b) for a, b in zip(read, first, strict=True) if a.digit != b.digit]
+    assert changed and all(b.confidence < STEADY_BELOW for _, b in changed)
+    for a, _ in changed:  # the mean of three readings, with the first reading's model input
+        assert sum(a.probabilities) == pytest.approx(1.0) and a.confidence == max(a.probabilities)
+    # An answer that the other sizes agree with stands as it was read (no surer than it was).
+    assert all(
+        a.probabilities == b.probabilities
+        for a, b in zip(read, first, strict=True)
+        if a.digit == b.digit
+    )
 
 
 def test_read_number_reads_a_row_left_to_right(recognizer, sample):

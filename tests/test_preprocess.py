@@ -19,6 +19,7 @@ from digitrec.preprocess import (
     ink_mask,
     narrowed_input,
     printed_web,
+    rescaled,
     split_digits,
     stroke_width,
     to_model_input,
@@ -492,6 +493,22 @@ def test_narrowed_input_only_for_digits_that_may_be_stretched_ones(draw, offered
     if offered:  # under half as wide as tall once fitted, as an upright 1 is
         _, _, width, height = cv2.boundingRect((narrowed > 0.3).astype(np.uint8))
         assert height == FIT_BOX and width < height / 2
+
+
+@pytest.mark.parametrize("factor", [0.85, 1.15])
+def test_rescaled_grows_or_shrinks_a_digit_about_the_frame_centre(factor):
+    square = np.zeros((28, 28), np.float32)
+    square[4:24, 4:24] = 1.0  # 20x20, centred as MNIST fits a digit
+    out = rescaled(square, factor)
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    _, _, width, height = cv2.boundingRect((out > 0.5).astype(np.uint8))
+    assert width == pytest.approx(20 * factor, abs=1) and height == pytest.approx(
+        20 * factor, abs=1
+    )
+    rows, columns = np.nonzero(out > 0.5)
+    assert rows.mean() == pytest.approx(13.5, abs=0.5) and columns.mean() == pytest.approx(
+        13.5, abs=0.5
+    )
 
 
 def test_narrowed_input_none_for_mnist_like_and_empty_pictures(sample):
