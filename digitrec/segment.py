@@ -44,6 +44,22 @@ CURRENCY_REACH = 0.07  # a '$' reaches this share of the line's height above and
 # numbers of MNIST training digits lost their first digit to the '$' test without this).
 CURRENCY_BAR = 2.5
 # (chosen on numbers of MNIST training digits: 0.05-0.07 best, 0.731 exact against 0.628 without)
+# A '$' that stays within the line's rows (printed on the form before the amount box, or
+# written small) is told by its shape alone (s_with_bar): at least DOLLAR_TALL of the line's
+# height, its top and bottom DOLLAR_ENDS of its height the bar alone, no wider than DOLLAR_BAR
+# of its width and within DOLLAR_MIDDLE of its middle, and the S's bowls each open at one side
+# (nothing in the outer DOLLAR_SIDE of its width). Chosen on 300 '$'s printed in OpenCV's five
+# Hershey fonts (1-7 px strokes, +-6 degrees; 275 found) and 100 drawn by hand (100) against
+# 10,000 masks of MNIST training digits 55,000-59,999, upright and sheared (3 fives and a 4
+# taken). 150 cheque amounts of training digits after a printed '$' (0.5-0.9 of the digits'
+# height; 139 read exactly with no '$'): 4 -> 127 exactly (Hershey simplex), 122 (complex);
+# 1,500 numbers of training digits of five kinds 1,415 -> 1,414 (a 5 written as an S, its flag
+# broken off), 1,800 of nine kinds (leaning, cursive, skipping pens) 1,676 -> 1,675.
+DOLLAR_TALL = 0.4
+DOLLAR_ENDS = 0.06
+DOLLAR_BAR = 0.4
+DOLLAR_MIDDLE = 0.2
+DOLLAR_SIDE = 0.25
 # A picture whose ink is lines across it and specks, each under these shares of the picture's
 # longer side and of the lines' thickness, holds no digit (only_rules). 40 blank pages of
 # ruled paper, 40-150 px: the biggest speck 0.08 of the side, 3.75 lines thick; 1,000 of the
@@ -316,8 +332,10 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
     broken 4 start high and lie over their digit: they stay. A currency sign before or after the
     amount ('$' with its bar) reaches both above the line's top and below its baseline with its
     bar alone, narrow there and wide between; a first digit written taller than the rest
-    reaches out with a loop or a bar. A '/' (in a date, in "60/100") is a straight stroke that
-    leans and is taller than the line's digits; a leaning 1 is as tall as its neighbours.
+    reaches out with a loop or a bar. One printed on the form (or written small) stays within
+    the line's rows: it is told by its shape, an S crossed by a bar (s_with_bar). A '/' (in a
+    date, in "60/100") is a straight stroke that leans and is taller than the line's digits; a
+    leaning 1 is as tall as its neighbours.
     """
     count, labels, stats = components(mask.view(np.uint8))
     if count <= 2:
@@ -341,11 +359,12 @@ def drop_separators(mask: np.ndarray) -> np.ndarray:
         top, bottom = float(np.median(tops[others])), float(np.median(bottoms[others]))
         above = tops[i] <= top - CURRENCY_REACH * height
         below = bottoms[i] >= bottom + CURRENCY_REACH * height
-        if above and below:
-            x, y, w, h = stats[i, :4]
-            piece = labels[y : y + h, x : x + w] == i + 1
-            if _bar_ends(piece, int(top) - y, int(bottom) - y, pen()):
-                drop.append(i + 1)
+        x, y, w, h = stats[i, :4]
+        piece = labels[y : y + h, x : x + w] == i + 1
+        reaches = above and below and _bar_ends(piece, int(top) - y, int(bottom) - y, pen())
+        # ...or told by its shape: a '$' printed on the form, or written within the line's rows
+        if reaches or (h >= DOLLAR_TALL * height and s_with_bar(piece)):
+            drop.append(i + 1)
     widths = stats[:, cv2.CC_STAT_WIDTH]
     marks = np.nonzero(~tall | (heights < 0.8 * height))[0]
     if len(marks):
@@ -388,6 +407,36 @@ def _bar_ends(piece: np.ndarray, top: int, bottom: int, pen: float) -> bool:
         columns = np.flatnonzero(part.any(axis=0))
         spans.append(columns[-1] - columns[0] + 1 if len(columns) else 0)
     return max(spans) <= CURRENCY_BAR * pen and piece.shape[1] >= 2 * max(spans)
+
+
+def s_with_bar(piece: np.ndarray) -> bool:
+    """Is a (h, w) bool mask cropped to its ink a '$': an S crossed by a bar? Its top and
+    bottom rows (DOLLAR_ENDS) are the bar alone, narrow (DOLLAR_BAR) and in the middle
+    (DOLLAR_MIDDLE); the S's upper bowl is open at the right and its lower bowl at the left
+    (DOLLAR_SIDE). A 5 has the S's bowls but a wide top; a 4, 6 or 9 a closed bowl or two
+    sides; a 1 is too narrow."""
+    h, w = piece.shape
+    if not 0.3 * h <= w <= h:
+        return False
+    end = max(1, round(DOLLAR_ENDS * h))
+    middles = []
+    for part in (piece[:end], piece[h - end :]):
+        columns = np.flatnonzero(part.any(axis=0))
+        if not len(columns) or columns[-1] - columns[0] + 1 > DOLLAR_BAR * w:
+            return False
+        middles.append((columns[0] + columns[-1]) / 2)
+    off = [abs(middles[0] - middles[1]), *(abs(m - (w - 1) / 2) for m in middles)]
+    if max(off) > DOLLAR_MIDDLE * w:
+        return False
+    side = max(1, int(DOLLAR_SIDE * w))
+
+    def inked(top: float, bottom: float) -> tuple[float, float]:
+        """The shares of rows top..bottom (of the height) with ink at the left, right side."""
+        rows = piece[int(top * h) : max(int(top * h) + 1, int(bottom * h))]
+        return rows[:, :side].any(axis=1).mean(), rows[:, w - side :].any(axis=1).mean()
+
+    (upper_left, upper_right), (lower_left, lower_right) = inked(0.36, 0.44), inked(0.56, 0.64)
+    return min(upper_left, lower_right) >= 0.5 and max(upper_right, lower_left) <= 1 / 3
 
 
 def _slashes(mask: np.ndarray, stats: np.ndarray) -> np.ndarray | None:

@@ -91,6 +91,15 @@ def test_read_number_skips_a_dollar_sign(reader, sample, where):
     assert reader.read_number(image).text == "60"
 
 
+def test_read_number_skips_a_dollar_printed_before_the_amount(reader, sample):
+    # A form prints its '$' before the amount box, within the digits' rows and in a font.
+    digits = written(sample, [6, 0], gaps=[20])  # 96 rows: top 10, digits 60 tall
+    printed = np.zeros((96, 60), np.uint8)
+    scale = cv2.getFontScaleFromHeight(cv2.FONT_HERSHEY_SIMPLEX, 40, 4)
+    cv2.putText(printed, "$", (8, 66), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, 4, cv2.LINE_AA)
+    assert reader.read_number(np.hstack([printed, digits])).text == "60"
+
+
 @pytest.mark.parametrize("guard", ["#", "*", "**", "--"])
 def test_read_number_skips_marks_guarding_an_amount(recognizer, sample, guard):
     # "#2530#", "*2530*": marks written so that nothing can be added to an amount; a long dash

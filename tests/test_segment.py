@@ -15,6 +15,7 @@ from digitrec.segment import (
     drop_rule_lines,
     drop_separators,
     only_rules,
+    s_with_bar,
     split_stroke,
 )
 
@@ -211,7 +212,9 @@ def dollar_line(first: str, digits: int = 3) -> np.ndarray:
     for x in (110, 160, 210)[:digits]:
         cv2.line(mask, (x, 30), (x, 80), 1, 5)
         cv2.line(mask, (x, 30), (x + 25, 30), 1, 5)  # 7s, say
-    if first == "dollar":  # an S between the lines, its bar 15 rows beyond each
+    if first == "none":
+        pass
+    elif first == "dollar":  # an S between the lines, its bar 15 rows beyond each
         s = np.array([[75, 38], [45, 34], [45, 54], [75, 58], [75, 76], [45, 74]])
         cv2.polylines(mask, [s], False, 1, 5)
         cv2.line(mask, (60, 15), (60, 95), 1, 5)
@@ -229,6 +232,34 @@ def test_drop_separators_drops_a_dollar_but_not_a_tall_first_digit(first, digits
     mask = dollar_line(first, digits)
     cleaned = drop_separators(mask)
     assert (not cleaned[:, :95].any()) == dropped
+    assert cleaned[:, 95:].sum() == mask[:, 95:].sum()
+
+
+def printed_dollar(font: int, height: int, thickness: int) -> np.ndarray:
+    """A '$' as a form prints it (an OpenCV Hershey font), cropped to its ink, as a bool mask."""
+    scale = cv2.getFontScaleFromHeight(font, height, thickness)
+    page = np.zeros((3 * height, 3 * height), np.uint8)
+    cv2.putText(page, "$", (height, 2 * height), font, scale, 255, thickness, cv2.LINE_AA)
+    rows, columns = np.nonzero(page > 127)
+    return page[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1] > 127
+
+
+def test_s_with_bar_finds_printed_dollars_but_few_digits(sample):
+    fonts = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX]
+    signs = [printed_dollar(f, h, t) for f in fonts for h in (24, 40, 64) for t in (1, 3, 5)]
+    assert sum(map(s_with_bar, signs)) >= 0.85 * len(signs)  # 27 of 27
+    digits = [cv2.resize(d, (56, 56), interpolation=cv2.INTER_LINEAR) > 100 for d in sample.x_test]
+    cropped = [d[np.ix_(d.any(axis=1), d.any(axis=0))] for d in digits]
+    assert sum(map(s_with_bar, cropped)) <= 3  # of 1,000 (none; 4 of 10,000 training digits)
+
+
+def test_drop_separators_drops_a_printed_dollar_within_the_line():
+    mask = dollar_line("none")
+    sign = printed_dollar(cv2.FONT_HERSHEY_SIMPLEX, 40, 4)  # 40 rows: inside the digits' 50
+    h, w = sign.shape
+    mask[35 : 35 + h, 40 : 40 + w] = sign
+    cleaned = drop_separators(mask)
+    assert not cleaned[:, :95].any()
     assert cleaned[:, 95:].sum() == mask[:, 95:].sum()
 
 
