@@ -21,8 +21,10 @@ page, the far side at 35-60% of the light), one set of cheques is scanned small
 a cursive hand (synthetic.joined: half the neighbours joined by a stroke of the pen), one is
 scanned with a pen that skips (synthetic.skipping: a gap across a stroke about once in two
 digits), one is written in faint pencil (synthetic.faint: the contrast cut to 15-30%), one
-on cheque paper made faint the same way, and one in a form's comb field
-(synthetic.comb_field: one digit a printed cell, 3-9 digits).
+on cheque paper made faint the same way, one in a form's comb field
+(synthetic.comb_field: one digit a printed cell, 3-9 digits), and one on cheque paper after
+a '$' that the cheque prints before the amount (synthetic.printed_sign: a Hershey font, 0.5-0.9
+of the digits' height).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -87,11 +89,13 @@ def make_numbers(
     leaning: bool = False,
     cursive: bool = False,
     skips: bool = False,
+    sign: str = "",
 ):
     """`count` (image, truth) pairs: numbers of 1-12 digits, most of them 3-8 long; with
     `leaning`, each in a hand of its own (synthetic.hand: leaning, uphill, narrow or wide); with
     `cursive`, half the neighbours joined by the pen (synthetic.joined); with `skips`, a pen
-    that skips about once in two digits (synthetic.skipping)."""
+    that skips about once in two digits (synthetic.skipping); with `sign`, that sign printed
+    before the amount (synthetic.printed_sign)."""
     for _ in range(count):
         length = int(np.clip(rng.normal(5.5, 2.5), 1, 12))
         chosen = rng.integers(0, len(images), length)
@@ -103,6 +107,8 @@ def make_numbers(
             ink = synthetic.skipping(ink, boxes, rng, per_digit=0.5)
         if leaning:
             ink = synthetic.hand(ink, rng)
+        if sign:
+            ink = synthetic.printed_sign(ink, rng, sign)
         yield synthetic.render_number(ink, kind, rng), "".join(map(str, labels[chosen]))
 
 
@@ -244,6 +250,11 @@ def main(argv=None) -> int:
         numbers.append((image, "".join(map(str, data.y_test[chosen]))))
     results["MNIST test, comb field"] = score(rec, numbers, sheet)
     print(f"  MNIST test, comb field: {results['MNIST test, comb field']['digitrec']}", flush=True)
+    printed = np.random.default_rng(args.seed + 3 + len(treated))  # drawn after the comb's
+    name = "MNIST test, cheque, printed '$'"
+    numbers = list(make_numbers(data.x_test, data.y_test, "cheque", args.count, printed, sign="$"))
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
     print()
     print(table(results))

@@ -187,6 +187,18 @@ def test_compose_number_guards_some_amounts(sample):
     assert max(pieces) >= len(digits) + 2
 
 
+def test_printed_sign_stands_before_the_number_and_keeps_its_ink(sample):
+    ink = synthetic.compose_number(list(sample.x_test[:4]), np.random.default_rng(0), False)
+    page = synthetic.printed_sign(ink, np.random.default_rng(1))
+    height, width = ink.shape
+    assert page.shape[0] >= height and page.shape[1] > width + 0.1 * height
+    assert np.array_equal(page[:height, -width:], ink)  # the number, untouched, at the right
+    sign = page[:, : page.shape[1] - width]
+    rows, columns = np.nonzero(sign > 0.5)
+    assert 0.4 * height <= np.ptp(rows) + 1 <= 0.95 * height  # the sign: 0.5-0.9 heights tall
+    assert columns.max() < page.shape[1] - width - 0.05 * height  # with a gap before the digits
+
+
 def test_hand_leans_tilts_and_narrows_a_number(sample):
     ink = synthetic.compose_number(list(sample.x_test[:5]), np.random.default_rng(0), False)
     same = synthetic.hand(ink, np.random.default_rng(0), 0.0, 0.0, 1.0)
