@@ -506,21 +506,23 @@ PRINT_FONTS = (
 
 
 def printed_sign(ink: np.ndarray, rng: np.random.Generator, sign: str = "$") -> np.ndarray:
-    """A composed number with `sign` printed before it, as a cheque or a form prints it before
-    the amount box: one of OpenCV's Hershey fonts, 0.5-0.9 of the number's height, its stroke
-    3-6% of it, 0.1-0.5 heights before the first digit, about level with the digits."""
-    height = ink.shape[0]
+    """A composed number (compose_number: its digits half its rows tall, their baseline at 0.7
+    of the rows) with `sign` printed before it, as a cheque or a form prints it before the
+    amount box: one of OpenCV's Hershey fonts, 0.6-1.0 of the digits' height, its stroke 6-12%
+    of that, 0.2-1.0 heights before the first digit, on the digits' baseline give or take 0.1
+    heights (the print stays level however the hand leans)."""
+    rows = ink.shape[0]
+    digits = rows / 2
     font = PRINT_FONTS[int(rng.integers(len(PRINT_FONTS)))]
-    thickness = max(1, round(height * rng.uniform(0.03, 0.06)))
-    scale = cv2.getFontScaleFromHeight(font, round(height * rng.uniform(0.5, 0.9)), thickness)
-    (width, tall), below = cv2.getTextSize(sign, font, scale, thickness)
-    gap = int(height * rng.uniform(0.1, 0.5))
-    page = np.zeros((max(height, tall + below + 4), width + gap + 4 + ink.shape[1]), np.uint8)
-    baseline = int((height + tall) / 2 + rng.uniform(-0.1, 0.2) * height)
-    baseline = min(baseline, page.shape[0] - below - 1)
+    thickness = max(1, round(digits * rng.uniform(0.06, 0.12)))
+    scale = cv2.getFontScaleFromHeight(font, round(digits * rng.uniform(0.6, 1.0)), thickness)
+    (width, _), below = cv2.getTextSize(sign, font, scale, thickness)
+    gap = int(digits * rng.uniform(0.2, 1.0))
+    page = np.zeros((rows, width + gap + 4 + ink.shape[1]), np.uint8)
+    baseline = min(int(0.7 * rows + rng.uniform(-0.1, 0.1) * digits), rows - below - 1)
     cv2.putText(page, sign, (2, baseline), font, scale, 255, thickness, cv2.LINE_AA)
     page = page.astype(np.float32) / 255.0
-    right = page[:height, width + gap + 4 :]
+    right = page[:, width + gap + 4 :]
     np.maximum(right, ink, out=right)
     return page
 

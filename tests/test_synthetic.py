@@ -190,13 +190,13 @@ def test_compose_number_guards_some_amounts(sample):
 def test_printed_sign_stands_before_the_number_and_keeps_its_ink(sample):
     ink = synthetic.compose_number(list(sample.x_test[:4]), np.random.default_rng(0), False)
     page = synthetic.printed_sign(ink, np.random.default_rng(1))
-    height, width = ink.shape
-    assert page.shape[0] >= height and page.shape[1] > width + 0.1 * height
-    assert np.array_equal(page[:height, -width:], ink)  # the number, untouched, at the right
+    rows, width = ink.shape
+    assert page.shape[0] == rows and page.shape[1] > width + 0.1 * rows
+    assert np.array_equal(page[:, -width:], ink)  # the number, untouched, at the right
     sign = page[:, : page.shape[1] - width]
-    rows, columns = np.nonzero(sign > 0.5)
-    assert 0.4 * height <= np.ptp(rows) + 1 <= 0.95 * height  # the sign: 0.5-0.9 heights tall
-    assert columns.max() < page.shape[1] - width - 0.05 * height  # with a gap before the digits
+    ys, xs = np.nonzero(sign > 0.5)
+    assert 0.25 * rows <= np.ptp(ys) + 1 <= 0.7 * rows  # 0.6-1.0 of the digits' height, and its bar
+    assert xs.max() < page.shape[1] - width - 0.05 * rows  # with a gap before the digits
 
 
 def test_hand_leans_tilts_and_narrows_a_number(sample):
