@@ -447,8 +447,9 @@ class Recognizer:
         return predictions
 
     def _steadied(self, predictions: list, indices: list[int]) -> None:
-        """Replace each of `predictions[indices]` by the mean of its reading and its readings
-        at STEADY_SCALES of its size (one batch for all)."""
+        """Read each of `predictions[indices]` again at STEADY_SCALES of its size (one batch
+        for all); where the mean of the three readings names another digit, it replaces the
+        prediction."""
         scaled = [rescaled(predictions[k].model_input, f) for k in indices for f in STEADY_SCALES]
         more = self.probabilities(np.stack(scaled)).astype(np.float64)
         more = (more / more.sum(axis=1, keepdims=True)).reshape(len(indices), -1, 10)
