@@ -192,13 +192,18 @@ SMALL = 0.15  # share of training lines scanned small: 0.3-0.7 of their size, di
 JOINED = 0.3  # share of training lines in a cursive hand, neighbours joined (synthetic.joined)
 SKIPPING = 0.2  # share of training lines written with a pen that skips (synthetic.skipping)
 STORED_SMALL = 0.15  # share of training lines whose digits were stored tiny (styles.stored_small)
+# Share of the lines on paper (not canvases) with a currency sign printed before the amount, as
+# cheques and forms print it (synthetic.printed_sign), drawn from PRINTED_SIGNS.
+PRINTED = 0.12
+PRINTED_SIGNS = ("$", "$", "$", "R$", "US$", "EUR")
 
 
 def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator):
     """One training line from (n, 28, 28) uint8 training digits: the number composed (half of
     them as a hand sets it down: leaning, uphill, narrow or wide; some in a cursive hand, the
     neighbours joined, some with a pen that skips, some of digits stored tiny and shown again),
-    written as a canvas, scan, cheque, photo or form (some scanned small), cleaned by
+    written as a canvas, scan, cheque, photo or form (some scanned small; some of those on paper
+    after a currency sign printed before the amount), cleaned by
     digitrec.numbers' own preprocessing (rules and separators dropped) and put into the model's
     input. -> ((HEIGHT, W), "digits") or None when preprocessing finds no ink."""
     from digitrec import styles, synthetic
@@ -231,6 +236,8 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
     if rng.random() < BY_HAND:  # set straight again by preprocessing, as well as it can
         ink = synthetic.hand(ink, rng)
     kind = KINDS[int(rng.choice(len(KINDS), p=KIND_SHARES))]
+    if kind != "canvas" and rng.random() < PRINTED:  # level, whatever the hand's lean
+        ink = synthetic.printed_sign(ink, rng, PRINTED_SIGNS[int(rng.integers(len(PRINTED_SIGNS)))])
     shrink = rng.uniform(0.3, 0.7) if rng.random() < SMALL else 1.0
     image = written_line(ink, kind, rng, shrink)
     return None if image is None else (image, "".join(str(int(d)) for d in labels))

@@ -214,10 +214,12 @@ def test_read_number_of_blank_cheque_paper_is_seldom_a_number(recognizer, monkey
     rng = np.random.default_rng(4)
     pages = [synthetic.paper(*rng.integers(40, 300, 2), rng) for _ in range(40)]
     pages = [np.clip(page, 0, 255).astype(np.uint8) for page in pages]
-    assert sum(recognizer.read_number(page).text != "" for page in pages) <= 8  # 7
+    found = sum(recognizer.read_number(page).text != "" for page in pages)
+    assert found <= 7  # 5, each a single (doubtful) digit
     monkeypatch.setattr(preprocess, "WEB_PIECES", 10**9)  # every page read
     texts = [recognizer.read_number(page).text for page in pages]
-    assert sum(text != "" for text in texts) >= 10 and sum(len(text) >= 2 for text in texts) <= 1
+    assert sum(text != "" for text in texts) > found  # 8
+    assert sum(len(text) >= 2 for text in texts) <= 1
     monkeypatch.setattr(numbers, "NO_NUMBER_BELOW", 0.0)
     assert sum(len(recognizer.read_number(page).text) >= 2 for page in pages) >= 4
 
