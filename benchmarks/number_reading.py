@@ -23,7 +23,7 @@ scanned with a pen that skips (synthetic.skipping: a gap across a stroke about o
 digits), one is written in faint pencil (synthetic.faint: the contrast cut to 15-30%), one
 on cheque paper made faint the same way, one in a form's comb field
 (synthetic.comb_field: one digit a printed cell, 3-9 digits), and one on cheque paper after
-a '$' that the cheque prints before the amount (synthetic.printed_sign: a Hershey font, 0.5-0.9
+a '$' that the cheque prints before the amount (synthetic.printed_sign: a Hershey font, 0.6-1.0
 of the digits' height).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).

@@ -207,18 +207,16 @@ def test_drop_separators_keeps_a_tall_round_digit_between_others_whole():
 
 
 def dollar_line(first: str, digits: int = 3) -> np.ndarray:
-    """A '$' or a tall 9 before `digits` digits 50 rows tall (pen 5)."""
+    """A '$', a tall 9 or nothing ("none") before `digits` digits 50 rows tall (pen 5)."""
     mask = np.zeros((110, 260), np.uint8)
     for x in (110, 160, 210)[:digits]:
         cv2.line(mask, (x, 30), (x, 80), 1, 5)
         cv2.line(mask, (x, 30), (x + 25, 30), 1, 5)  # 7s, say
-    if first == "none":
-        pass
-    elif first == "dollar":  # an S between the lines, its bar 15 rows beyond each
+    if first == "dollar":  # an S between the lines, its bar 15 rows beyond each
         s = np.array([[75, 38], [45, 34], [45, 54], [75, 58], [75, 76], [45, 74]])
         cv2.polylines(mask, [s], False, 1, 5)
         cv2.line(mask, (60, 15), (60, 95), 1, 5)
-    else:  # a 9 written taller than the rest: its loop above the line, its tail below
+    elif first == "tall-nine":  # taller than the rest: its loop above the line, its tail below
         cv2.ellipse(mask, (60, 35), (18, 16), 0, 0, 360, 1, 5)
         cv2.line(mask, (78, 35), (74, 95), 1, 5)
     return mask.astype(bool)
