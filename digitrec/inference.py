@@ -437,10 +437,9 @@ class Recognizer:
         for k, (prediction, at_edge) in enumerate(zip(predictions, at_edges, strict=True)):
             if at_edge and prediction.confidence < RECHECK_BELOW:
                 predictions[k] = self._as_part_of_number(images[k]) or prediction
-            elif _squarish(prediction.model_input):
-                if prediction.confidence < NARROW_BELOW:
-                    predictions[k] = self._narrowed(images[k]) or prediction
-                if predictions[k].confidence < STEADY_BELOW:
+            elif prediction.confidence < NARROW_BELOW and _squarish(prediction.model_input):
+                predictions[k] = self._narrowed(images[k]) or prediction
+                if predictions[k].confidence < STEADY_BELOW:  # under NARROW_BELOW too
                     unsteady.append(k)
         if unsteady:
             self._steadied(predictions, unsteady)
