@@ -78,6 +78,22 @@ def test_drop_rule_lines_takes_the_sides_of_a_box_in_pieces_not_a_tall_one():
     assert cleaned[20:81, 58:63].all() and cleaned[12:88, 248:253].all()
 
 
+def test_drop_rule_lines_keeps_digits_touching_the_ends_of_a_drifting_underline():
+    # An underline that drops a few rows across the number is found as two rules close
+    # together: no box, so the digits standing on its ends are no box sides ("83028072" read
+    # "02807" when they were).
+    mask = np.zeros((100, 280), np.uint8)
+    for x in (30, 90, 150, 210, 250):
+        cv2.line(mask, (x, 30), (x, 80), 1, 5)  # 1s, the first and last standing on the line
+        cv2.line(mask, (x, 30), (x - 12, 40), 1, 5)
+    cv2.line(mask, (20, 81), (140, 81), 1, 2)  # then 7 rows lower: two runs of rows
+    cv2.line(mask, (135, 88), (265, 88), 1, 2)
+    cleaned = drop_rule_lines(mask.astype(bool))
+    for x in (30, 250):
+        assert cleaned[30:75, x - 2 : x + 3].sum() >= 0.9 * mask[30:75, x - 2 : x + 3].sum()
+    assert not cleaned[86:91].any()  # the underline itself is gone
+
+
 def test_drop_rule_lines_for_one_digit_takes_a_drifting_rule_not_a_long_bar():
     mask = np.zeros((120, 300), np.uint8)
     cv2.line(mask, (100, 20), (180, 22), 1, 4)  # a 7 with a bar 1.6 times as long as it is tall
