@@ -70,8 +70,8 @@ ONLY_RULES = (0.1, 4.0)
 # height apart: an underline that drifts a row across the number is found as two rules a few
 # rows apart, and the digits at its ends, touching it, were taken for the box's sides and
 # dropped ("83028072" read "02807"). 1,500 numbers of training digits of five kinds 1,414 and
-# 1,414 (a canvas's first digit on its underline kept, a form's first 4 read 9), nine other
-# sets (leaning, cursive, pen skips, printed '$', faint, comb fields) as before.
+# 1,414 (a canvas's first digit on its underline kept, a form's first 4 read 9), eight other
+# sets (leaning, cursive, pen skips, printed '$' and 'R$', faint, comb fields) as before.
 BOX_INSIDE = 0.5
 # A line inside a printed box that runs this share of the box's inner height, straight down, parts
 # it into cells (a comb field), see _dividers.
