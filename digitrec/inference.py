@@ -439,7 +439,7 @@ class Recognizer:
                 predictions[k] = self._as_part_of_number(images[k]) or prediction
             elif prediction.confidence < NARROW_BELOW and _squarish(prediction.model_input):
                 predictions[k] = self._narrowed(images[k]) or prediction
-                if predictions[k].confidence < STEADY_BELOW:  # under NARROW_BELOW too
+                if predictions[k].confidence < STEADY_BELOW:  # (< NARROW_BELOW: all reach here)
                     unsteady.append(k)
         if unsteady:
             self._steadied(predictions, unsteady)

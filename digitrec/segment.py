@@ -48,7 +48,8 @@ CURRENCY_BAR = 2.5
 # written small) is told by its shape alone (s_with_bar): at least DOLLAR_TALL of the line's
 # height, its top and bottom DOLLAR_ENDS of its height the bar alone, no wider than DOLLAR_BAR
 # of its width and within DOLLAR_MIDDLE of its middle, and the S's bowls each open at one side
-# (nothing in the outer DOLLAR_SIDE of its width). Chosen on 300 '$'s printed in OpenCV's five
+# (ink in the outer DOLLAR_SIDE of its width there in at most a third of the rows, on the
+# other side in half of them or more). Chosen on 300 '$'s printed in OpenCV's five
 # Hershey fonts (1-7 px strokes, +-6 degrees; 275 found) and 100 drawn by hand (100) against
 # 10,000 masks of MNIST training digits 55,000-59,999, upright and sheared (3 fives and a 4
 # taken). 300 cheque amounts of training digits after a printed '$' (synthetic.printed_sign):
@@ -232,7 +233,7 @@ def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
     rule = cv2.dilate(rule, np.ones((3, 1), np.uint8))  # its anti-aliased edges too
     kept = u8 & (1 - rule)
     if not one_digit:
-        kept &= 1 - _box_sides(u8, rule)
+        kept &= 1 - _box_sides(u8, rule, extent)
     thickness = int(rule.any(axis=1).sum())
     closed = cv2.morphologyEx(
         kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 2))
@@ -275,12 +276,13 @@ def only_rules(u8: np.ndarray) -> bool:
     return all(_stacked_span(i, pieces, left, right, top, bottom) < limit for i in pieces)
 
 
-def _box_sides(u8: np.ndarray, rule: np.ndarray) -> np.ndarray:
+def _box_sides(u8: np.ndarray, rule: np.ndarray, extent: int) -> np.ndarray:
     """The sides of a printed box (a form's field, a cheque's amount box) whose top and bottom
     are among the rules found: straight vertical runs from the top rule down to the bottom one,
     outside the digits (no ink beyond them), and what is left of the top and bottom lines
     along the rules' rows from there. As straight and as tall as a 1, the sides were read as
-    1s at both ends of the number. (H, W) uint8 masks -> the box's pixels left, uint8."""
+    1s at both ends of the number. (H, W) uint8 masks and the ink's height (`extent`, as
+    drop_rule_lines measured it) -> the box's pixels left, uint8."""
     sides = np.zeros_like(u8)
     rows = np.nonzero(rule.any(axis=1))[0]
     if len(rows) == 0:
@@ -290,7 +292,6 @@ def _box_sides(u8: np.ndarray, rule: np.ndarray) -> np.ndarray:
     if len(gaps) == 0:
         return sides
     top, bottom = int(rows[gaps[0]]), int(rows[gaps[-1] + 1])
-    _, _, _, extent = cv2.boundingRect(u8)
     if bottom - top < BOX_INSIDE * extent:
         return sides  # one rule drifting across a gap of rows (an underline), not a box
     rest = u8 & (1 - rule)

@@ -517,12 +517,12 @@ def printed_sign(ink: np.ndarray, rng: np.random.Generator, sign: str = "$") -> 
     thickness = max(1, round(digits * rng.uniform(0.06, 0.12)))
     scale = cv2.getFontScaleFromHeight(font, round(digits * rng.uniform(0.6, 1.0)), thickness)
     (width, _), below = cv2.getTextSize(sign, font, scale, thickness)
-    gap = int(digits * rng.uniform(0.2, 1.0))
-    page = np.zeros((rows, width + gap + 4 + ink.shape[1]), np.uint8)
+    start = width + int(digits * rng.uniform(0.2, 1.0)) + 4  # the number's first column
+    page = np.zeros((rows, start + ink.shape[1]), np.uint8)
     baseline = min(int(0.7 * rows + rng.uniform(-0.1, 0.1) * digits), rows - below - 1)
     cv2.putText(page, sign, (2, baseline), font, scale, 255, thickness, cv2.LINE_AA)
     page = page.astype(np.float32) / 255.0
-    right = page[:, width + gap + 4 :]
+    right = page[:, start:]
     np.maximum(right, ink, out=right)
     return page
 
