@@ -24,7 +24,9 @@ digits), one is written in faint pencil (synthetic.faint: the contrast cut to 15
 on cheque paper made faint the same way, one in a form's comb field
 (synthetic.comb_field: one digit a printed cell, 3-9 digits), and one on cheque paper after
 a '$' that the cheque prints before the amount (synthetic.printed_sign: a Hershey font, 0.6-1.0
-of the digits' height).
+of the digits' height), and one on cheque paper cut from a page, the writing of the lines above
+and below entering through the field's edges (synthetic.cut_from_page: 1-2 pieces, 20-45% of
+a digit showing).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -90,12 +92,15 @@ def make_numbers(
     cursive: bool = False,
     skips: bool = False,
     sign: str = "",
+    cut: bool = False,
 ):
     """`count` (image, truth) pairs: numbers of 1-12 digits, most of them 3-8 long; with
     `leaning`, each in a hand of its own (synthetic.hand: leaning, uphill, narrow or wide); with
     `cursive`, half the neighbours joined by the pen (synthetic.joined); with `skips`, a pen
     that skips about once in two digits (synthetic.skipping); with `sign`, that sign printed
-    before the amount (synthetic.printed_sign)."""
+    before the amount (synthetic.printed_sign); with `cut`, the field cut from a page, other
+    lines' writing entering through its top or bottom edge (synthetic.cut_from_page, two more
+    of `images`)."""
     for _ in range(count):
         length = int(np.clip(rng.normal(5.5, 2.5), 1, 12))
         chosen = rng.integers(0, len(images), length)
@@ -109,7 +114,10 @@ def make_numbers(
             ink = synthetic.hand(ink, rng)
         if sign:
             ink = synthetic.printed_sign(ink, rng, sign)
-        yield synthetic.render_number(ink, kind, rng), "".join(map(str, labels[chosen]))
+        if cut:
+            ink = synthetic.cut_from_page(ink, images[rng.integers(0, len(images), 2)], rng)
+        image = synthetic.render_number(ink, kind, rng, cut=cut)
+        yield image, "".join(map(str, labels[chosen]))
 
 
 def score(rec: Recognizer, numbers: list, sheet: list) -> dict:
@@ -253,6 +261,11 @@ def main(argv=None) -> int:
     printed = np.random.default_rng(args.seed + 3 + len(treated))  # drawn after the comb's
     name = "MNIST test, cheque, printed '$'"
     numbers = list(make_numbers(data.x_test, data.y_test, "cheque", args.count, printed, sign="$"))
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    page = np.random.default_rng(args.seed + 4 + len(treated))  # drawn after the printed '$'s
+    name = "MNIST test, cheque, cut from a page"
+    numbers = list(make_numbers(data.x_test, data.y_test, "cheque", args.count, page, cut=True))
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

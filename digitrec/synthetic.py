@@ -527,14 +527,41 @@ def printed_sign(ink: np.ndarray, rng: np.random.Generator, sign: str = "$") -> 
     return page
 
 
-def render_number(ink: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
+def cut_from_page(ink: np.ndarray, strangers: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A composed number (compose_number: its digits half its rows tall) as its field is cut
+    from a filled-in page, the page's other writing crossing the cut: 1-2 of `strangers`
+    ((n, 28, 28) uint8 digits of other lines, 0.9-1.3 times as tall as the number's digits, in a
+    pen 6-12% of that) enter through the top or the bottom edge, 20-45% of their height
+    showing (the tail of a letter above the amount, the tops of the writing below it). Render
+    it with render_number(..., cut=True), which adds no paper above or below."""
+    out = ink.copy()
+    digits = ink.shape[0] / 2
+    for k in range(int(rng.integers(1, 3))):
+        tall = digits * rng.uniform(0.9, 1.3)
+        piece = strokes(
+            strangers[k % len(strangers)], tall, max(1.5, tall * rng.uniform(0.06, 0.12))
+        )
+        h, w = piece.shape
+        showing = max(2, int(h * rng.uniform(0.2, 0.45)))
+        x = int(rng.integers(0, max(1, out.shape[1] - w)))
+        w = min(w, out.shape[1] - x)
+        rows = slice(0, showing) if rng.random() < 0.5 else slice(out.shape[0] - showing, None)
+        part = piece[h - showing :, :w] if rows.start == 0 else piece[:showing, :w]
+        np.maximum(out[rows, x : x + w], part, out=out[rows, x : x + w])
+    return out
+
+
+def render_number(
+    ink: np.ndarray, kind: str, rng: np.random.Generator, cut: bool = False
+) -> np.ndarray:
     """A composed number as a user hands it over: "canvas" (white on black RGBA), "scan" (dark
     on white paper, gray), "cheque" (patterned security paper, gray), "photo" (RGB) or "form"
-    (in a printed box, scanned on white or cheque paper, gray)."""
+    (in a printed box, scanned on white or cheque paper, gray). With `cut`, the picture was cut
+    at the ink's top and bottom rows (cut_from_page): paper is added at its sides only."""
     if kind == "form":
         return _form(ink, rng)
     pad = int(0.1 * ink.shape[0])
-    ink = np.pad(ink, pad)
+    ink = np.pad(ink, ((0 if cut else pad, 0 if cut else pad), (pad, pad)))
     if kind == "canvas":
         value = np.rint(ink * 255).astype(np.uint8)
         return np.dstack([value, value, value, np.full_like(value, 255)])

@@ -306,6 +306,23 @@ def test_read_number_keeps_digits_at_the_edges_of_a_tight_crop(reader, sample):
     assert reader.read_number(tight).text == "6704"
 
 
+@pytest.mark.parametrize("edge, digit", [("top", 3), ("bottom", 7)])
+def test_read_number_ignores_writing_cut_off_at_the_field_edge(reader, sample, edge, digit):
+    # An amount field cut from a page: the lower half of a 3 written on the line above enters
+    # through the top edge (the top half of a 7 written below, through the bottom one). Before
+    # drop_edge_strokes both readers read "338" for the first, the segmenter "3578" for the
+    # second.
+    image = written(sample, [3, 5, 8], gaps=[14, 14])  # 96 rows: top 10, digits 60 tall
+    page = np.zeros((96 + 60, image.shape[1]), np.uint8)
+    page[30:126] = image
+    other = np.rint(synthetic.strokes(first(sample, digit), 70, 6.0) * 255).astype(np.uint8)
+    if edge == "top":
+        page[:35, 90 : 90 + other.shape[1]] = other[-35:]  # its lowest 35 rows
+    else:
+        page[-35:, 90 : 90 + other.shape[1]] = other[:35]
+    assert reader.read_number(page).text == "358"
+
+
 def test_read_number_in_a_box_cut_at_its_line(reader, sample):
     # A form's field cut out along its printed box: the whole border is the box's line, which
     # must not make the paper look like ink (the polarity test trusts a border only in part ink).

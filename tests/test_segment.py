@@ -12,6 +12,7 @@ from digitrec.segment import (
     atoms,
     cut_columns,
     drop_boxes,
+    drop_edge_strokes,
     drop_rule_lines,
     drop_separators,
     only_rules,
@@ -28,6 +29,34 @@ def test_drop_rule_lines_keeps_the_bar_of_a_seven():
     cleaned = drop_rule_lines(mask)
     assert cleaned[10:14, 20:60].all() and cleaned[10:60, 55:60].all()
     assert not cleaned[70:73].any()
+
+
+def edge_line(room: int, piece_rows: int) -> np.ndarray:
+    """Three digit-like strokes 50 rows tall, `room` rows below the top edge, and a piece of
+    other writing `piece_rows` tall entering through the top edge above them."""
+    mask = np.zeros((room + 70, 200), np.uint8)
+    for x in (20, 80, 140):
+        cv2.ellipse(mask, (x + 20, room + 25), (15, 25), 0, 0, 360, 1, 4)
+    cv2.line(mask, (72, 0), (68, piece_rows), 1, 4)
+    return mask.astype(bool)
+
+
+@pytest.mark.parametrize(
+    "room, piece_rows, dropped",
+    [(30, 28, True), (30, 45, False), (4, 10, False)],
+    ids=["above-the-line", "reaching-into-the-line", "tight-crop"],
+)
+def test_drop_edge_strokes(room, piece_rows, dropped):
+    # A stroke from the top edge that stays out of the line goes; one that reaches 0.3 of the
+    # line's height into it (a digit of the line, or writing joined to it) stays, as does a
+    # stroke at the top of a line cropped tight to its digits (the bar of a 5 or a 7).
+    mask = edge_line(room, piece_rows)
+    cleaned = drop_edge_strokes(mask)
+    assert cleaned[0].any() != dropped
+    for digits in (slice(0, 60), slice(80, None)):  # the digits, whole
+        assert cleaned[:, digits].sum() == mask[:, digits].sum()
+    flipped = drop_edge_strokes(mask[::-1])  # the same from the bottom edge
+    assert flipped[-1].any() != dropped
 
 
 def test_drop_boxes_takes_a_box_around_strokes_but_no_digit():

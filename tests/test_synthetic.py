@@ -199,6 +199,19 @@ def test_printed_sign_stands_before_the_number_and_keeps_its_ink(sample):
     assert xs.max() < page.shape[1] - width - 0.05 * rows  # with a gap before the digits
 
 
+def test_cut_from_page_adds_pieces_at_the_top_or_bottom_edge_only(sample):
+    ink = synthetic.compose_number(list(sample.x_test[:4]), np.random.default_rng(0), False)
+    for seed in range(5):
+        cut = synthetic.cut_from_page(ink, sample.x_test[10:12], np.random.default_rng(seed))
+        assert cut.shape == ink.shape and (cut >= ink).all()
+        added = (cut - ink) > 0.5
+        rows = np.flatnonzero(added.any(axis=1))
+        assert len(rows) and (rows[0] == 0 or rows[-1] == ink.shape[0] - 1)  # at the edge
+        assert not added[int(0.45 * ink.shape[0]) : int(0.55 * ink.shape[0])].any()
+        image = synthetic.render_number(cut, "cheque", np.random.default_rng(seed), cut=True)
+        assert image.shape[0] == ink.shape[0] and image.shape[1] > ink.shape[1]
+
+
 def test_hand_leans_tilts_and_narrows_a_number(sample):
     ink = synthetic.compose_number(list(sample.x_test[:5]), np.random.default_rng(0), False)
     same = synthetic.hand(ink, np.random.default_rng(0), 0.0, 0.0, 1.0)
