@@ -394,6 +394,52 @@ def compose_number(
     return frame
 
 
+def raised_cents(
+    ink: np.ndarray, boxes: list, cents: list[np.ndarray], rng: np.random.Generator
+) -> np.ndarray:
+    """A composed number (compose_number, with its digits' `boxes`) with its cents written after
+    it small and raised, as many write them on cheques ("1500" and a small "00" at the top of
+    the line): `cents` ((28, 28) uint8 digits) 0.45-0.65 of the digits' height, their tops
+    within 0.1 heights of the digits' tops, 0.05-0.3 heights after its last digit (the ending
+    compose_number may have drawn after it is cut away); half of the time underlined, now and
+    then after a '.' or ',' on the baseline. -> the ink, with room for them at the right."""
+    height = float(np.median([h for _, _, _, h in boxes]))
+    top = int(np.median([y for _, y, _, _ in boxes]))
+    base = int(np.median([y + h for _, y, _, h in boxes]))
+    pen = max(1.5, height * rng.uniform(0.05, 0.1))
+    small = rng.uniform(0.45, 0.65) * height
+    written = [strokes(digit, small * rng.uniform(0.95, 1.05), pen * 0.8) for digit in cents]
+    gap = int(height * rng.uniform(0.05, 0.3))
+    mark = None
+    if rng.random() < 0.2:
+        mark = _mark(str(rng.choice([".", ","])), height, pen)
+    wide = (
+        sum(w for _, w in (c.shape for c in written))
+        + 3 * gap
+        + (mark.shape[1] if mark is not None else 0)
+    )
+    x = max(x + w for x, _, w, _ in boxes) + gap  # what was after the digits (an ending) goes
+    out = np.zeros((ink.shape[0], x + wide + int(0.3 * height)), np.float32)
+    out[:, : x - gap] = ink[:, : x - gap]
+    if mark is not None:
+        h, w = mark.shape
+        y = max(0, base - int(height))
+        np.maximum(
+            out[y : y + h, x : x + w], mark[: out.shape[0] - y], out=out[y : y + h, x : x + w]
+        )
+        x += w + gap
+    first = x
+    for c in written:
+        h, w = c.shape
+        y = max(0, top + int(rng.uniform(-0.1, 0.1) * height))
+        np.maximum(out[y : y + h, x : x + w], c, out=out[y : y + h, x : x + w])
+        x += w + gap // 2
+    if rng.random() < 0.5:  # underlined
+        y = min(out.shape[0] - 1, top + int(small + rng.uniform(0.1, 0.25) * height))
+        cv2.line(out, (first, y), (x, y + int(rng.integers(-2, 3))), 1.0, max(1, int(pen * 0.7)))
+    return out
+
+
 def joined(
     ink: np.ndarray, boxes: list, rng: np.random.Generator, share: float = 0.5
 ) -> np.ndarray:

@@ -170,6 +170,8 @@ def test_drop_rule_lines_mends_a_stroke_it_crossed():
         ("dot on the baseline", (52, 60, 70, 78), True),
         ("dash beside the digits", (30, 34, 110, 130), True),
         ("bar of a 5 above it", (3, 7, 14, 36), False),
+        ("raised small 1 after them", (8, 30, 110, 114), False),
+        ("short stroke low beside them", (32, 54, 110, 114), True),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )

@@ -212,6 +212,23 @@ def test_cut_from_page_adds_pieces_at_the_top_or_bottom_edge_only(sample):
         assert image.shape[0] == ink.shape[0] and image.shape[1] > ink.shape[1]
 
 
+def test_raised_cents_are_small_and_at_the_top_after_the_last_digit(sample):
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        boxes: list = []
+        ink = synthetic.compose_number(list(sample.x_test[:3]), rng, boxes=boxes)
+        out = synthetic.raised_cents(ink, boxes, list(sample.x_test[3:5]), rng)
+        right = max(x + w for x, _, w, _ in boxes)
+        assert out.shape[0] == ink.shape[0] and out.shape[1] > right
+        assert np.array_equal(out[:, :right], ink[:, :right])  # the number as it was
+        top = int(np.median([y for _, y, _, _ in boxes]))
+        height = float(np.median([h for _, _, _, h in boxes]))
+        cents = out[:, right:] > 0.5
+        assert ink_columns(cents) >= 2  # two digits (and a mark or an underline)
+        rows = np.nonzero(cents)[0]  # raised: in the line's top half (a '.' or ',' on its baseline)
+        assert rows.min() >= top - 0.15 * height and np.median(rows) <= top + 0.5 * height
+
+
 def test_hand_leans_tilts_and_narrows_a_number(sample):
     ink = synthetic.compose_number(list(sample.x_test[:5]), np.random.default_rng(0), False)
     same = synthetic.hand(ink, np.random.default_rng(0), 0.0, 0.0, 1.0)
