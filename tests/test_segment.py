@@ -42,21 +42,24 @@ def edge_line(room: int, piece_rows: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "room, piece_rows, dropped",
-    [(30, 28, True), (30, 45, False), (4, 10, False)],
+    "room, piece_rows, kept_from",
+    [(30, 28, None), (30, 45, 20), (4, 10, 0)],
     ids=["above-the-line", "reaching-into-the-line", "tight-crop"],
 )
-def test_drop_edge_strokes(room, piece_rows, dropped):
-    # A stroke from the top edge that stays out of the line goes; one that reaches 0.3 of the
-    # line's height into it (a digit of the line, or writing joined to it) stays, as does a
-    # stroke at the top of a line cropped tight to its digits (the bar of a 5 or a 7).
+def test_drop_edge_strokes(room, piece_rows, kept_from):
+    # A stroke from the top edge that stays out of the line goes; of one that reaches 0.3 of the
+    # line's height into it (writing joined to a digit, a digit written higher than the rest)
+    # what lies more than EDGE_CLIP (0.15) of the line's height above the line goes; a stroke at
+    # the top of a line cropped tight to its digits (the bar of a 5 or a 7) stays whole.
     mask = edge_line(room, piece_rows)
-    cleaned = drop_edge_strokes(mask)
-    assert cleaned[0].any() != dropped
-    for digits in (slice(0, 60), slice(80, None)):  # the digits, whole
-        assert cleaned[:, digits].sum() == mask[:, digits].sum()
-    flipped = drop_edge_strokes(mask[::-1])  # the same from the bottom edge
-    assert flipped[-1].any() != dropped
+    for cleaned in (drop_edge_strokes(mask), drop_edge_strokes(mask[::-1])[::-1]):  # top, bottom
+        rows = np.flatnonzero(cleaned[:, 60:76].any(axis=1))
+        if kept_from is None:
+            assert not len(rows)
+        else:  # the line's top is at row 28 (the digits' pen 4), their height 54
+            assert abs(rows[0] - kept_from) <= 1 and rows[-1] == piece_rows + 2
+        for digits in (slice(0, 60), slice(80, None)):  # the digits, whole
+            assert cleaned[:, digits].sum() == mask[:, digits].sum()
 
 
 def test_drop_boxes_takes_a_box_around_strokes_but_no_digit():
