@@ -26,7 +26,8 @@ on cheque paper made faint the same way, one in a form's comb field
 a '$' that the cheque prints before the amount (synthetic.printed_sign: a Hershey font, 0.6-1.0
 of the digits' height), and one on cheque paper cut from a page, the writing of the lines above
 and below entering through the field's edges (synthetic.cut_from_page: 1-2 pieces, 20-45% of
-a digit showing).
+a digit showing), and one on cheque paper with the cents written small and raised after the
+number (synthetic.raised_cents: 0.45-0.65 of the digits' height, half of them underlined).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -93,6 +94,7 @@ def make_numbers(
     skips: bool = False,
     sign: str = "",
     cut: bool = False,
+    cents: bool = False,
 ):
     """`count` (image, truth) pairs: numbers of 1-12 digits, most of them 3-8 long; with
     `leaning`, each in a hand of its own (synthetic.hand: leaning, uphill, narrow or wide); with
@@ -100,12 +102,16 @@ def make_numbers(
     that skips about once in two digits (synthetic.skipping); with `sign`, that sign printed
     before the amount (synthetic.printed_sign); with `cut`, the field cut from a page, other
     lines' writing entering through its top or bottom edge (synthetic.cut_from_page, two more
-    of `images`)."""
+    of `images`); with `cents`, the last two digits of a number of three or more written small
+    and raised after it (synthetic.raised_cents)."""
     for _ in range(count):
         length = int(np.clip(rng.normal(5.5, 2.5), 1, 12))
         chosen = rng.integers(0, len(images), length)
         boxes: list = []
-        ink = synthetic.compose_number(list(images[chosen]), rng, boxes=boxes)
+        small = 2 if cents and length >= 3 else 0
+        ink = synthetic.compose_number(list(images[chosen[: length - small]]), rng, boxes=boxes)
+        if small:
+            ink = synthetic.raised_cents(ink, boxes, list(images[chosen[-2:]]), rng)
         if cursive:
             ink = synthetic.joined(ink, boxes, rng, share=0.5)
         if skips:
@@ -266,6 +272,11 @@ def main(argv=None) -> int:
     page = np.random.default_rng(args.seed + 4 + len(treated))  # drawn after the printed '$'s
     name = "MNIST test, cheque, cut from a page"
     numbers = list(make_numbers(data.x_test, data.y_test, "cheque", args.count, page, cut=True))
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    raised = np.random.default_rng(args.seed + 5 + len(treated))  # drawn after the page's
+    name = "MNIST test, cheque, cents raised"
+    numbers = list(make_numbers(data.x_test, data.y_test, "cheque", args.count, raised, cents=True))
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
