@@ -148,6 +148,7 @@ def drop_edge_strokes(mask: np.ndarray) -> np.ndarray:
     inner = ~(at_top | at_bottom)
     if not inner.any() or inner.all():
         return mask
+    one_edge = at_top != at_bottom
     height = line_height(stats[inner])
     tall = inner & (stats[:, cv2.CC_STAT_HEIGHT] >= 0.6 * height)
     top, bottom = float(np.median(tops[tall])), float(np.median(bottoms[tall]))
@@ -159,12 +160,12 @@ def drop_edge_strokes(mask: np.ndarray) -> np.ndarray:
     below = at_bottom & (tops >= bottom - EDGE_REACH * height)
     drop = np.flatnonzero(above | below) + 1
     out = mask & ~np.isin(labels, drop) if len(drop) else mask.copy()
-    joined = (stats[:, cv2.CC_STAT_WIDTH] <= 2 * height) & (at_top != at_bottom)
-    outside = {
-        "top": (joined & at_top & ~above, slice(0, max(0, int(top - EDGE_CLIP * height)))),
-        "bottom": (joined & at_bottom & ~below, slice(int(bottom + EDGE_CLIP * height), None)),
-    }
-    for which, rows in outside.values():
+    joined = (stats[:, cv2.CC_STAT_WIDTH] <= 2 * height) & one_edge
+    outside = [
+        (joined & at_top & ~above, slice(0, max(0, int(top - EDGE_CLIP * height)))),
+        (joined & at_bottom & ~below, slice(int(bottom + EDGE_CLIP * height), None)),
+    ]
+    for which, rows in outside:
         for i in np.flatnonzero(which):
             out[rows][labels[rows] == i + 1] = False
     return out
