@@ -194,16 +194,22 @@ SKIPPING = 0.2  # share of training lines written with a pen that skips (synthet
 STORED_SMALL = 0.15  # share of training lines whose digits were stored tiny (styles.stored_small)
 # Share of the lines on paper (not canvases) with a currency sign printed before the amount, as
 # cheques and forms print it (synthetic.printed_sign), drawn from PRINTED_SIGNS.
-PRINTED = 0.12
-PRINTED_SIGNS = ("$", "$", "$", "R$", "US$", "EUR")
+PRINTED = 0.15
+PRINTED_SIGNS = ("$", "$", "R$", "R$", "US$", "EUR")
+# Share of the lines of 3 digits or more whose last two are cents written small and raised
+# (synthetic.raised_cents), and share of the lines on paper cut from a page, other lines'
+# writing entering through the top or bottom edge (synthetic.cut_from_page).
+CENTS = 0.08
+CUT = 0.08
 
 
 def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator):
     """One training line from (n, 28, 28) uint8 training digits: the number composed (half of
     them as a hand sets it down: leaning, uphill, narrow or wide; some in a cursive hand, the
-    neighbours joined, some with a pen that skips, some of digits stored tiny and shown again),
-    written as a canvas, scan, cheque, photo or form (some scanned small; some of those on paper
-    after a currency sign printed before the amount), cleaned by
+    neighbours joined, some with a pen that skips, some of digits stored tiny and shown again,
+    some with their cents small and raised), written as a canvas, scan, cheque, photo or form
+    (some scanned small; some of those on paper after a currency sign printed before the amount,
+    some cut from a page with other lines' writing at the edges), cleaned by
     digitrec.numbers' own preprocessing (rules and separators dropped) and put into the model's
     input. -> ((HEIGHT, W), "digits") or None when preprocessing finds no ink."""
     from digitrec import styles, synthetic
@@ -219,6 +225,9 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
         if tiny:
             image = styles.stored_small(image, rng)
         written.append(np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8))
+    cents = written[-2:] if len(written) >= 3 and rng.random() < CENTS else []
+    if cents:
+        written = written[:-2]
     # One line in three spaced out, as digits written in a form's boxes or far apart on a pad.
     boxes: list = []
     ink = synthetic.compose_number(
@@ -229,6 +238,8 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
         spacing=1.5 if rng.random() < 0.3 else 0.4,
         boxes=boxes,
     )
+    if cents:
+        ink = synthetic.raised_cents(ink, boxes, cents, rng)
     if rng.random() < JOINED:
         ink = synthetic.joined(ink, boxes, rng, share=float(rng.uniform(0.3, 1.0)))
     if rng.random() < SKIPPING:
@@ -238,19 +249,25 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
     kind = KINDS[int(rng.choice(len(KINDS), p=KIND_SHARES))]
     if kind != "canvas" and rng.random() < PRINTED:  # level, whatever the hand's lean
         ink = synthetic.printed_sign(ink, rng, PRINTED_SIGNS[int(rng.integers(len(PRINTED_SIGNS)))])
+    cut = kind not in ("canvas", "form") and rng.random() < CUT
+    if cut:
+        ink = synthetic.cut_from_page(ink, digits[rng.integers(0, len(digits), 2)], rng)
     shrink = rng.uniform(0.3, 0.7) if rng.random() < SMALL else 1.0
-    image = written_line(ink, kind, rng, shrink)
+    image = written_line(ink, kind, rng, shrink, cut)
     return None if image is None else (image, "".join(str(int(d)) for d in labels))
 
 
-def written_line(ink: np.ndarray, kind: str, rng: np.random.Generator, shrink: float = 1.0):
-    """A composed number's ink (digitrec.synthetic.compose_number) written as `kind`, scanned
-    at `shrink` times its size, cleaned by digitrec.numbers' own preprocessing and put into the
-    model's input: (HEIGHT, W) float32, or None when preprocessing finds no ink."""
+def written_line(
+    ink: np.ndarray, kind: str, rng: np.random.Generator, shrink: float = 1.0, cut: bool = False
+):
+    """A composed number's ink (digitrec.synthetic.compose_number) written as `kind` (`cut`:
+    no paper added above and below, see synthetic.render_number), scanned at `shrink` times
+    its size, cleaned by digitrec.numbers' own preprocessing and put into the model's input:
+    (HEIGHT, W) float32, or None when preprocessing finds no ink."""
     from digitrec import synthetic
     from digitrec.numbers import segment_number
 
-    image = synthetic.render_number(ink, kind, rng)
+    image = synthetic.render_number(ink, kind, rng, cut=cut)
     if shrink != 1.0:
         image = synthetic.rescanned(image, shrink)
     line = segment_number(image)
