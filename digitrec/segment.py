@@ -138,6 +138,8 @@ def drop_edge_strokes(mask: np.ndarray) -> np.ndarray:
     more than EDGE_CLIP heights outside the line goes. A number cropped tight to its digits has
     no room above or below them; a box cut at its lines touches both edges, or is wide.
     """
+    if not (mask[0].any() or mask[-1].any()):
+        return mask  # nothing at either edge (most pictures): no strokes to label
     count, labels, stats = components(mask.view(np.uint8))
     if count <= 2:
         return mask
