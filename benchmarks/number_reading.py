@@ -24,10 +24,13 @@ digits), one is written in faint pencil (synthetic.faint: the contrast cut to 15
 on cheque paper made faint the same way, one in a form's comb field
 (synthetic.comb_field: one digit a printed cell, 3-9 digits), and one on cheque paper after
 a '$' that the cheque prints before the amount (synthetic.printed_sign: a Hershey font, 0.6-1.0
-of the digits' height), and one on cheque paper cut from a page, the writing of the lines above
-and below entering through the field's edges (synthetic.cut_from_page: 1-2 pieces, 20-45% of
-a digit showing), and one on cheque paper with the cents written small and raised after the
-number (synthetic.raised_cents: 0.45-0.65 of the digits' height, half of them underlined).
+of the digits' height). Four more sets: on cheque paper cut from a page, the writing of the
+lines above and below entering through the field's edges (synthetic.cut_from_page: 1-2 pieces,
+20-45% of a digit showing); on cheque paper with the cents written small and raised after the
+number (synthetic.raised_cents: 0.45-0.65 of the digits' height, half of them underlined); and
+scanned on white and on cheque paper in a thin pen (a ballpoint on a big scan: 2.5-5% of the
+digits' height, where the other sets' pens are 6-13%; each digit's skeleton drawn with it,
+synthetic.strokes(thin=True)).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -61,6 +64,7 @@ from digitrec.preprocess import to_model_inputs
 
 KINDS = ("canvas", "scan", "cheque", "photo", "form")
 LEANING = ("scan", "cheque")  # also written by a hand of their own (synthetic.hand), MNIST test
+THIN_PEN = (0.025, 0.05)  # a ballpoint on a big scan: the pen this share of the digits' height
 
 
 def components_reading(rec: Recognizer, image) -> str:
@@ -95,6 +99,7 @@ def make_numbers(
     sign: str = "",
     cut: bool = False,
     cents: bool = False,
+    pen: tuple[float, float] | None = None,
 ):
     """`count` (image, truth) pairs: numbers of 1-12 digits, most of them 3-8 long; with
     `leaning`, each in a hand of its own (synthetic.hand: leaning, uphill, narrow or wide); with
@@ -103,13 +108,15 @@ def make_numbers(
     before the amount (synthetic.printed_sign); with `cut`, the field cut from a page, other
     lines' writing entering through its top or bottom edge (synthetic.cut_from_page, two more
     of `images`); with `cents`, the last two digits of a number of three or more written small
-    and raised after it (synthetic.raised_cents)."""
+    and raised after it (synthetic.raised_cents); with `pen`, written with a pen that share of
+    the digits' height wide (compose_number)."""
     for _ in range(count):
         length = int(np.clip(rng.normal(5.5, 2.5), 1, 12))
         chosen = rng.integers(0, len(images), length)
         boxes: list = []
         small = 2 if cents and length >= 3 else 0
-        ink = synthetic.compose_number(list(images[chosen[: length - small]]), rng, boxes=boxes)
+        written = list(images[chosen[: length - small]])
+        ink = synthetic.compose_number(written, rng, boxes=boxes, pen=pen)
         if small:
             ink = synthetic.raised_cents(ink, boxes, list(images[chosen[-2:]]), rng)
         if cursive:
@@ -279,6 +286,12 @@ def main(argv=None) -> int:
     numbers = list(make_numbers(data.x_test, data.y_test, "cheque", args.count, raised, cents=True))
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    ballpoint = np.random.default_rng(args.seed + 6 + len(treated))  # drawn after the cents'
+    for kind in ("scan", "cheque"):
+        name = f"MNIST test, {kind}, thin pen"
+        made = make_numbers(data.x_test, data.y_test, kind, args.count, ballpoint, pen=THIN_PEN)
+        results[name] = score(rec, list(made), sheet)
+        print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
     print()
     print(table(results))

@@ -21,17 +21,22 @@ from digitrec.straighten import warp_whole
 CANVAS = 280  # the app's canvas, in CSS pixels
 
 
-def strokes(digit: np.ndarray, height: float, stroke: float) -> np.ndarray:
+def strokes(digit: np.ndarray, height: float, stroke: float, thin: bool = False) -> np.ndarray:
     """A digit redrawn at `height` pixels tall with strokes `stroke` pixels wide.
 
-    (28, 28) uint8 -> (h, w) float32 in [0, 1], anti-aliased, tightly cropped.
+    (28, 28) uint8 -> (h, w) float32 in [0, 1], anti-aliased, tightly cropped. With `thin`, the
+    digit's skeleton is drawn with the pen (a ballpoint's line, 1-3 pixels on a big scan), as
+    eroding a fat MNIST stroke that far breaks it where it is thinnest.
     """
     scale = height / FIT_BOX  # MNIST digits are about FIT_BOX pixels tall
     big = cv2.resize(
         digit.astype(np.float32) / 255.0, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC
     )
     mask = (big > 0.5).astype(np.uint8)
-    radius = round((stroke - stroke_width(mask)) / 2.0)
+    if thin:
+        mask, radius = skeleton(mask), int(stroke // 2)
+    else:
+        radius = round((stroke - stroke_width(mask)) / 2.0)
     if radius:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(radius) + 1,) * 2)
         changed = cv2.dilate(mask, kernel) if radius > 0 else cv2.erode(mask, kernel)
@@ -41,6 +46,37 @@ def strokes(digit: np.ndarray, height: float, stroke: float) -> np.ndarray:
     pad = 2
     mask = np.pad(mask, pad)
     return cv2.GaussianBlur(mask, (3, 3), 0.7)  # anti-aliased edges, like a browser's strokes
+
+
+def skeleton(mask: np.ndarray) -> np.ndarray:
+    """A stroke mask thinned to lines one pixel wide that keep its shape and its joins (Zhang and
+    Suen's thinning, 1984). uint8 or bool (h, w) -> uint8 0/1."""
+    image = np.pad((mask > 0).astype(np.uint8), 1)
+    while True:
+        changed = False
+        for first in (True, False):
+            inner = image[1:-1, 1:-1]
+            # the 8 neighbours clockwise from the one above: P2..P9
+            around = [
+                image[:-2, 1:-1], image[:-2, 2:], image[1:-1, 2:], image[2:, 2:],
+                image[2:, 1:-1], image[2:, :-2], image[1:-1, :-2], image[:-2, :-2],
+            ]  # fmt: skip
+            count = sum(n.astype(np.int16) for n in around)
+            rises = sum(
+                ((a == 0) & (b == 1)).astype(np.int16)
+                for a, b in zip(around, around[1:] + around[:1], strict=True)
+            )
+            p2, p4, p6, p8 = around[0], around[2], around[4], around[6]
+            if first:
+                open_side = (p2 * p4 * p6 == 0) & (p4 * p6 * p8 == 0)
+            else:
+                open_side = (p2 * p4 * p8 == 0) & (p2 * p6 * p8 == 0)
+            peel = (inner == 1) & (count >= 2) & (count <= 6) & (rises == 1) & open_side
+            if peel.any():
+                inner[peel] = 0
+                changed = True
+        if not changed:
+            return image[1:-1, 1:-1]
 
 
 def _place(ink: np.ndarray, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -328,6 +364,7 @@ def compose_number(
     touching: float = 0.3,
     spacing: float = 0.4,
     boxes: list | None = None,
+    pen: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """MNIST digits written as one number, the way amounts and codes are written on paper.
 
@@ -337,10 +374,15 @@ def compose_number(
     or guarding marks ('#', '*', '**', '***') before the amount, separators between groups of
     three ('.', ',', now and then '/'), an ending ('-', '=', ',-', '#', '*', a long dash) and
     an underline appear as they do on cheques. Given a list as
-    `boxes`, each digit's box (x, y, w, h) in the returned ink is appended to it.
+    `boxes`, each digit's box (x, y, w, h) in the returned ink is appended to it. The pen is
+    6-13% of the digits' height; with `pen` (lo, hi), that share of it, the digits drawn as
+    their skeletons (strokes(thin=True)): (0.025, 0.05) is a ballpoint on a big scan.
     """
     height = rng.uniform(30, 70)
-    stroke = max(1.5, height * rng.uniform(0.06, 0.13))
+    if pen is None:
+        stroke = max(1.5, height * rng.uniform(0.06, 0.13))
+    else:
+        stroke = max(1.0, height * rng.uniform(*pen))
     n = len(digits)
     separator = None
     if marks and n > 3 and rng.random() < 0.5:  # thousands: '.' or ','; now and then a '/'
@@ -353,7 +395,8 @@ def compose_number(
         pieces += [(_mark(guard[0], height, stroke), 0, False)] * len(guard)
     for k, digit in enumerate(digits):
         h = height * rng.uniform(0.9, 1.1)
-        pieces.append((strokes(digit, h, stroke), int(rng.uniform(-0.06, 0.06) * height), True))
+        ink = strokes(digit, h, stroke, thin=pen is not None)
+        pieces.append((ink, int(rng.uniform(-0.06, 0.06) * height), True))
         left = n - 1 - k
         if separator and left and left % 3 == 0:
             rise = int(rng.uniform(0, 0.15) * height) if separator == "/" else 0

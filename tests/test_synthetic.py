@@ -229,6 +229,27 @@ def test_raised_cents_are_small_and_at_the_top_after_the_last_digit(sample):
         assert rows.min() >= top - 0.15 * height and np.median(rows) <= top + 0.5 * height
 
 
+def test_skeleton_thins_strokes_to_one_pixel_and_keeps_them_whole():
+    bar = np.zeros((40, 60), np.uint8)
+    cv2.line(bar, (5, 20), (55, 20), 1, 9)
+    cv2.line(bar, (30, 5), (30, 35), 1, 9)  # a cross of two strokes 9 pixels wide
+    thin = synthetic.skeleton(bar)
+    assert thin.sum() < bar.sum() / 5 and (thin <= bar).all()
+    assert cv2.connectedComponents(thin)[0] == 2  # one piece (and the background)
+    assert thin.sum(axis=0)[15:25].max() == 1  # the bar's skeleton one pixel tall
+
+
+def test_a_thin_pen_writes_each_digit_whole(sample):
+    from digitrec.preprocess import stroke_width
+
+    for digit in sample.x_test[:10]:
+        ink = synthetic.strokes(digit, 60, 2.0, thin=True)
+        mask = (ink > 0.5).astype(np.uint8)
+        fat = (synthetic.strokes(digit, 60, 7.0) > 0.5).astype(np.uint8)
+        assert stroke_width(mask) < 0.6 * stroke_width(fat)
+        assert cv2.connectedComponents(mask)[0] <= cv2.connectedComponents(fat)[0]  # no breaks
+
+
 def test_hand_leans_tilts_and_narrows_a_number(sample):
     ink = synthetic.compose_number(list(sample.x_test[:5]), np.random.default_rng(0), False)
     same = synthetic.hand(ink, np.random.default_rng(0), 0.0, 0.0, 1.0)
