@@ -28,7 +28,7 @@ of the digits' height). Four more sets: on cheque paper cut from a page, the wri
 lines above and below entering through the field's edges (synthetic.cut_from_page: 1-2 pieces,
 20-45% of a digit showing); on cheque paper with the cents written small and raised after the
 number (synthetic.raised_cents: 0.45-0.65 of the digits' height, half of them underlined); and
-scanned on white and on cheque paper in a thin pen (a ballpoint on a big scan: 2.5-5% of the
+scanned on white and on cheque paper in a thin pen (a fine pen on large digits: 2.5-5% of the
 digits' height, where the other sets' pens are 6-13%; each digit's skeleton drawn with it,
 synthetic.strokes(thin=True)).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
@@ -64,7 +64,7 @@ from digitrec.preprocess import to_model_inputs
 
 KINDS = ("canvas", "scan", "cheque", "photo", "form")
 LEANING = ("scan", "cheque")  # also written by a hand of their own (synthetic.hand), MNIST test
-THIN_PEN = (0.025, 0.05)  # a ballpoint on a big scan: the pen this share of the digits' height
+THIN_PEN = (0.025, 0.05)  # a fine pen on large digits: the pen this share of the digits' height
 
 
 def components_reading(rec: Recognizer, image) -> str:
@@ -286,10 +286,10 @@ def main(argv=None) -> int:
     numbers = list(make_numbers(data.x_test, data.y_test, "cheque", args.count, raised, cents=True))
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
-    ballpoint = np.random.default_rng(args.seed + 6 + len(treated))  # drawn after the cents'
+    fine = np.random.default_rng(args.seed + 6 + len(treated))  # drawn after the cents'
     for kind in ("scan", "cheque"):
         name = f"MNIST test, {kind}, thin pen"
-        made = make_numbers(data.x_test, data.y_test, kind, args.count, ballpoint, pen=THIN_PEN)
+        made = make_numbers(data.x_test, data.y_test, kind, args.count, fine, pen=THIN_PEN)
         results[name] = score(rec, list(made), sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

@@ -25,7 +25,7 @@ def strokes(digit: np.ndarray, height: float, stroke: float, thin: bool = False)
     """A digit redrawn at `height` pixels tall with strokes `stroke` pixels wide.
 
     (28, 28) uint8 -> (h, w) float32 in [0, 1], anti-aliased, tightly cropped. With `thin`, the
-    digit's skeleton is drawn with the pen (a ballpoint's line, 1-3 pixels on a big scan), as
+    digit's skeleton is drawn with the pen (a fine pen's line on large digits), as
     eroding a fat MNIST stroke that far breaks it where it is thinnest.
     """
     scale = height / FIT_BOX  # MNIST digits are about FIT_BOX pixels tall
@@ -376,7 +376,7 @@ def compose_number(
     an underline appear as they do on cheques. Given a list as
     `boxes`, each digit's box (x, y, w, h) in the returned ink is appended to it. The pen is
     6-13% of the digits' height; with `pen` (lo, hi), that share of it, the digits drawn as
-    their skeletons (strokes(thin=True)): (0.025, 0.05) is a ballpoint on a big scan.
+    their skeletons (strokes(thin=True)): (0.025, 0.05) is a 0.2 mm pen on digits 4-8 mm tall.
     """
     height = rng.uniform(30, 70)
     if pen is None:
