@@ -253,6 +253,8 @@ def read_number(recognizer, image, one_digit: bool = True) -> NumberReading:
         reading = read_by_string(recognizer, line, read_line(reader, line))
     if one_digit and one_cut_digit(line, reading):
         return _as_one_digit(recognizer, image, reading)
+    if one_digit and not reading.digits and len(line.strokes) == 1:
+        return _passed_over(recognizer, image, line)
     if len(reading.digits) >= 2 and max(d.confidence for d in reading.digits) < NO_NUMBER_BELOW:
         return NumberReading("", [], 0.0)  # not one digit the classifier would vouch for
     return reading
@@ -314,6 +316,18 @@ def _as_one_digit(recognizer, image, reading: NumberReading) -> NumberReading:
     centre = (left + max(d.box[0] + d.box[2] for d in reading.digits)) / 2
     nearest = min(reading.digits, key=lambda d: abs(d.box[0] + d.box[2] / 2 - centre))
     prediction.box = nearest.box
+    return NumberReading.of([prediction])
+
+
+def _passed_over(recognizer, image, line: Line) -> NumberReading:
+    """A picture of one stroke that the line reader read as no digit at all, read as
+    Recognizer.predict reads it when that is a digit at least SURE (a 1 drawn as a straight bar
+    leaning like a '/', which the line reader may pass over as one), boxed at the stroke."""
+    prediction = recognizer.predict(image)
+    if prediction.digit is None or prediction.confidence < SURE:
+        return NumberReading("", [], 0.0)
+    x, y, w, h = cv2.boundingRect(np.logical_or.reduce(line.strokes).view(np.uint8))
+    prediction.box = line.to_input((x, y, w, h))
     return NumberReading.of([prediction])
 
 

@@ -327,6 +327,22 @@ def test_read_number_ignores_writing_cut_off_at_the_field_edge(reader, sample, e
     assert reader.read_number(page).text == "358"
 
 
+@pytest.mark.parametrize(
+    "top, foot, pen",
+    [((191, 34), (143, 227), 14), ((189, 7), (149, 249), 10), ((207, 74), (176, 201), 6)],
+)
+def test_read_number_of_a_one_drawn_as_a_straight_leaning_bar(recognizer, top, foot, pen):
+    # A finger's 1 on the pad, straight and leaning like a '/': the line reader read no digit
+    # in it (12 of 300 such bars); it is read as predict reads it.
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., 3] = 255
+    cv2.line(canvas, top, foot, (255, 255, 255, 255), pen, cv2.LINE_AA)
+    reading = recognizer.read_number(canvas)
+    assert reading.text == "1" and reading.digits[0].box is not None
+    x, y, w, h = reading.digits[0].box
+    assert x <= min(top[0], foot[0]) and x + w >= max(top[0], foot[0]) and y <= top[1]
+
+
 def test_read_number_in_a_box_cut_at_its_line(reader, sample):
     # A form's field cut out along its printed box: the whole border is the box's line, which
     # must not make the paper look like ink (the polarity test trusts a border only in part ink).
