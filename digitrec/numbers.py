@@ -326,8 +326,7 @@ def _passed_over(recognizer, image, line: Line) -> NumberReading:
     prediction = recognizer.predict(image)
     if prediction.digit is None or prediction.confidence < SURE:
         return NumberReading("", [], 0.0)
-    x, y, w, h = cv2.boundingRect(np.logical_or.reduce(line.strokes).view(np.uint8))
-    prediction.box = line.to_input((x, y, w, h))
+    prediction.box = line.to_input(cv2.boundingRect(line.strokes[0].view(np.uint8)))
     return NumberReading.of([prediction])
 
 
