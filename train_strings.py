@@ -2,6 +2,8 @@
 
     python train_strings.py                      # the shipped model (see README for its time)
     python train_strings.py --examples 600 --epochs 1 --out /tmp/quick/digit_strings.h5  # smoke run
+    KERAS_BACKEND=jax python train_strings.py ...   # on a GPU machine without TensorFlow, then
+    python train_strings.py --twin-only --out ...   # here: the .tflite twin of that .h5
 
 Lines are numbers of 1-12 MNIST *training* digits composed as people write amounts and codes
 (touching and overlapping pairs, separators, '$', underlines), written on canvases, scans,
@@ -17,6 +19,7 @@ Writes, next to --out (default models/digit_strings.h5):
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -53,6 +56,7 @@ INIT = ""  # start from this string model's weights (fine-tuning) instead of fro
 # weights as they are. See the README's Training section for the run that chose 0.3.
 BLEND = 1.0
 QUANTISE = "dynamic"  # none | dynamic: the twin's weights (falls back to none if it reads worse)
+PROCESSES = 0  # cores making the lines; 0: all of this machine's
 TRAINING_DIGITS = (
     55_000  # training digits below this index make training lines, the rest validation
 )
@@ -64,6 +68,12 @@ def settings_parser() -> argparse.ArgumentParser:
         if name.isupper() and isinstance(value, (int, float, str)):
             flag = "--" + name.lower().replace("_", "-")
             parser.add_argument(flag, type=type(value), default=value, help=f"default: {value!r}")
+    parser.add_argument(
+        "--twin-only",
+        action="store_true",
+        help="make the .tflite twin of the model already at --out (trained where TensorFlow, "
+        "which makes twins, is missing) and record it in its .json",
+    )
     return parser
 
 
@@ -83,7 +93,9 @@ def _lines(job):
 
 
 def make_lines(digits, labels, count: int, seed: int, processes: int = 2) -> list:
-    """`count` (uint8 (32, W) image, text) lines, made on `processes` cores."""
+    """`count` (uint8 (32, W) image, text) lines, made on `processes` cores (0: all). The
+    lines depend on `seed` alone, whatever the number of cores."""
+    processes = processes or os.cpu_count() or 1
     chunk = 500
     jobs = [
         (digits, labels, min(chunk, count - start), seed * 1_000_003 + k)
@@ -166,13 +178,15 @@ def main(argv=None) -> int:
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.twin_only:
+        return twin_only(args, argv, out, data)
 
     started = time.time()
     split = min(TRAINING_DIGITS, int(len(data.x_train) * 0.9))
     x, y = data.x_train, data.y_train
     print(f"making {args.examples} training lines ...", flush=True)
-    train = make_lines(x[:split], y[:split], args.examples, args.seed)
-    valid = make_lines(x[split:], y[split:], args.validation, args.seed + 1)
+    train = make_lines(x[:split], y[:split], args.examples, args.seed, args.processes)
+    valid = make_lines(x[split:], y[split:], args.validation, args.seed + 1, args.processes)
     made = time.time() - started
     print(f"made the lines in {made:.0f} s", flush=True)
 
@@ -183,14 +197,13 @@ def main(argv=None) -> int:
     model.save(out)
 
     def keras_predict(batch):
-        return model(batch, training=False).numpy()
+        import keras
+
+        return keras.ops.convert_to_numpy(model(batch, training=False))
 
     valid_exact = exact(read_lines(keras_predict, valid), valid)
     print(f"validation lines read exactly: {valid_exact:.4f}", flush=True)
-    test = {
-        kind: _test_lines(data.x_test, data.y_test, kind, args.test, args.seed + 2 + k)
-        for k, kind in enumerate(strings.KINDS)
-    }
+    test = report_lines(data, args)
     all_test = [line for lines in test.values() for line in lines]
     reference = read_lines(keras_predict, all_test)
     twin = _make_twin(model, out.with_suffix(".tflite"), all_test, reference, args.quantise)
@@ -206,13 +219,89 @@ def main(argv=None) -> int:
         "seconds_making_lines": round(made),
         "seconds": round(trained),
         "epochs_run": len(history.history["loss"]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, CPU only",
+        "machine": _machine(),
         "history": {k: [round(float(v), 4) for v in vals] for k, vals in history.history.items()},
     }
     metadata.update(validation_exact=round(valid_exact, 4), test_exact=scores, twin=twin)
     out.with_suffix(".json").write_text(json.dumps(metadata, indent=1) + "\n")
-    print(f"wrote {out}, {out.with_suffix('.tflite')}, {out.with_suffix('.json')}")
+    written = [out, out.with_suffix(".tflite"), out.with_suffix(".json")]
+    print("wrote " + ", ".join(str(path) for path in written if path.is_file()))
     return 0
+
+
+def report_lines(data, args) -> dict:
+    """The report card's lines of MNIST test digits, `args.test` of each kind."""
+    return {
+        kind: _test_lines(data.x_test, data.y_test, kind, args.test, args.seed + 2 + k)
+        for k, kind in enumerate(strings.KINDS)
+    }
+
+
+def twin_only(args, argv, out: Path, data) -> int:
+    """Make the .tflite twin of the model at `out`, checked on the report card's lines (those of
+    its own seed), and record it in `out`'s .json. For a model trained where TensorFlow, which
+    converts Keras models to TensorFlow Lite, is not installed (a GPU machine with Keras on JAX)."""
+    import keras
+
+    record = out.with_suffix(".json")
+    if not out.is_file() or not record.is_file():
+        print(
+            f"error: --twin-only needs {out} and {record} (train_strings.py writes both)",
+            file=sys.stderr,
+        )
+        return 2
+    metadata = json.loads(record.read_text())
+    args.seed, args.test = metadata["settings"]["seed"], metadata["settings"]["test"]
+    model = keras.models.load_model(out, compile=False)
+    all_test = [line for lines in report_lines(data, args).values() for line in lines]
+    reference = read_lines(
+        lambda batch: keras.ops.convert_to_numpy(model(batch, training=False)), all_test
+    )
+    metadata["twin"] = _make_twin(
+        model, out.with_suffix(".tflite"), all_test, reference, args.quantise
+    )
+    metadata["twin"].update(command=_command(argv), machine=_machine())
+    record.write_text(json.dumps(metadata, indent=1) + "\n")
+    print(f"wrote {out.with_suffix('.tflite')}: {metadata['twin']}")
+    return 0
+
+
+def _command(argv) -> str:
+    """The command line that ran this, with Keras' backend when it is not TensorFlow."""
+    import keras
+
+    backend = keras.backend.backend()
+    prefix = "" if backend == "tensorflow" else f"KERAS_BACKEND={backend} "
+    return prefix + "python " + " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])])
+
+
+def can_make_twins() -> bool:
+    """Whether TensorFlow's converter, which makes the .tflite twin, can convert the model here:
+    TensorFlow is installed and Keras runs on it (not on JAX)."""
+    import keras
+
+    tensorflow = importlib.util.find_spec("tensorflow") is not None
+    return tensorflow and keras.backend.backend() == "tensorflow"
+
+
+def _machine() -> str:
+    """Where the model was fitted: the processor and cores, Keras' backend and its accelerator."""
+    import keras
+
+    backend = keras.backend.backend()
+    accelerator = "CPU only"
+    if backend == "jax":
+        import jax
+
+        gpus = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
+        accelerator = ", ".join(gpus) or accelerator
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        accelerator = (
+            ", ".join(d.name for d in tf.config.list_physical_devices("GPU")) or accelerator
+        )
+    return f"{platform.machine()}, {os.cpu_count()} cores, Keras on {backend}, {accelerator}"
 
 
 def fit(args, train: list, valid: list):
@@ -259,8 +348,8 @@ def _metadata(args, argv, out: Path, source: str, training: int, validation: int
         "model": out.name,
         "tflite": out.with_suffix(".tflite").name,
         "trained": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": "python " + " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
-        "settings": dict(vars(args)),
+        "command": _command(argv),
+        "settings": {k: v for k, v in vars(args).items() if k != "twin_only"},
         "input": {
             "height": strings.HEIGHT,
             "digit_height": strings.DIGIT_HEIGHT,
@@ -299,8 +388,13 @@ def _written(digits, labels, kind, rng):
 
 def _make_twin(model, path: Path, lines: list, reference: list[str], quantise: str) -> dict:
     """Export the .tflite twin; keep a quantised one only if it reads at least 99.5% of the
-    test lines exactly as the Keras model does, else fall back to float32."""
+    test lines exactly as the Keras model does, else fall back to float32. Without Keras on
+    TensorFlow (which converts the model) no twin: --twin-only makes it later, where it is."""
     from digitrec.export import export_tflite
+
+    if not can_make_twins():
+        why = "Keras does not run on TensorFlow here: run train_strings.py --twin-only"
+        return {"made": False, "why": why}
 
     record = {}
     for kind in dict.fromkeys([quantise, "none"]):

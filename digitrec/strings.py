@@ -192,6 +192,10 @@ SMALL = 0.15  # share of training lines scanned small: 0.3-0.7 of their size, di
 JOINED = 0.3  # share of training lines in a cursive hand, neighbours joined (synthetic.joined)
 SKIPPING = 0.2  # share of training lines written with a pen that skips (synthetic.skipping)
 STORED_SMALL = 0.15  # share of training lines whose digits were stored tiny (styles.stored_small)
+# Share of the lines written with a fine pen on large digits (synthetic.compose_number's `pen`):
+# the pen THIN_PEN of the digits' height, each digit drawn as its skeleton.
+THIN = 0.1
+THIN_PEN = (0.025, 0.06)
 # Share of the lines on paper (not canvases) with a currency sign printed before the amount, as
 # cheques and forms print it (synthetic.printed_sign), drawn from PRINTED_SIGNS.
 PRINTED = 0.15
@@ -206,12 +210,12 @@ CUT = 0.08
 def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generator):
     """One training line from (n, 28, 28) uint8 training digits: the number composed (half of
     them as a hand sets it down: leaning, uphill, narrow or wide; some in a cursive hand, the
-    neighbours joined, some with a pen that skips, some of digits stored tiny and shown again,
-    some with their cents small and raised), written as a canvas, scan, cheque, photo or form
-    (some scanned small; some of those on paper after a currency sign printed before the amount,
-    some cut from a page with other lines' writing at the edges), cleaned by
-    digitrec.numbers' own preprocessing (rules and separators dropped) and put into the model's
-    input. -> ((HEIGHT, W), "digits") or None when preprocessing finds no ink."""
+    neighbours joined, some with a pen that skips, some with a fine pen, some of digits stored
+    tiny and shown again, some with their cents small and raised), written as a canvas, scan,
+    cheque, photo or form (some scanned small; some of those on paper after a currency sign
+    printed before the amount, some cut from a page with other lines' writing at the edges),
+    cleaned by digitrec.numbers' own preprocessing (rules and separators dropped) and put into
+    the model's input. -> ((HEIGHT, W), "digits") or None when preprocessing finds no ink."""
     from digitrec import styles, synthetic
 
     written = []
@@ -237,6 +241,7 @@ def make_example(digits: np.ndarray, labels: np.ndarray, rng: np.random.Generato
         touching=float(rng.uniform(0.15, 0.6)),
         spacing=1.5 if rng.random() < 0.3 else 0.4,
         boxes=boxes,
+        pen=THIN_PEN if rng.random() < THIN else None,
     )
     if cents:
         ink = synthetic.raised_cents(ink, boxes, cents, rng)

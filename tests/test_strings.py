@@ -278,6 +278,33 @@ def test_training_strings_can_blend_the_fine_tuned_weights_with_the_start(traine
     assert json.loads(out.with_suffix(".json").read_text())["settings"]["blend"] == 0.0
 
 
+def test_training_strings_without_tensorflow_leaves_the_twin_to_twin_only(
+    monkeypatch, tmp_path, capsys
+):
+    """Where TensorFlow is missing (Keras on JAX on a GPU machine) the .h5 and .json are written
+    and the twin is not; --twin-only then makes it from the .h5, checked on the same test lines."""
+    out = tmp_path / "gpu" / "digit_strings.h5"
+    settings = ["--data", str(SAMPLE), "--test", "4", "--out", str(out)]
+    with monkeypatch.context() as hidden:
+        hidden.setattr(train_strings, "can_make_twins", lambda: False)
+        code = train_strings.main(
+            [*settings, "--examples", "60", "--validation", "20", "--epochs", "1", "--seed", "3"]
+        )
+    assert code == 0 and out.is_file() and not out.with_suffix(".tflite").exists()
+    assert json.loads(out.with_suffix(".json").read_text())["twin"]["made"] is False
+
+    assert train_strings.main([*settings, "--twin-only"]) == 0
+    twin = json.loads(out.with_suffix(".json").read_text())["twin"]
+    assert out.with_suffix(".tflite").is_file()
+    assert twin["lines"] == 4 * len(strings.KINDS) and twin["same_reading"] >= 0.995 * twin["lines"]
+
+
+def test_twin_only_needs_a_trained_model(tmp_path, capsys):
+    out = tmp_path / "digit_strings.h5"
+    assert train_strings.main(["--data", str(SAMPLE), "--twin-only", "--out", str(out)]) == 2
+    assert "--twin-only needs" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("bad", [["--blend", "1.5", "--init", "x.h5"], ["--blend", "0.5"]])
 def test_training_strings_refuses_a_blend_it_cannot_make(bad, tmp_path, capsys):
     assert train_strings.main([*bad, "--out", str(tmp_path / "m.h5")]) == 2
