@@ -30,7 +30,8 @@ lines above and below entering through the field's edges (synthetic.cut_from_pag
 number (synthetic.raised_cents: 0.45-0.65 of the digits' height, half of them underlined); and
 scanned on white and on cheque paper in a thin pen (a fine pen on large digits: 2.5-5% of the
 digits' height, where the other sets' pens are 6-13%; each digit's skeleton drawn with it,
-synthetic.strokes(thin=True)).
+synthetic.strokes(thin=True)), and two stored in 1 bit, their greys as dots (synthetic.one_bit:
+ordered or error-diffusion dithering, as a fax or a 1-bit scanner stores a page).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -291,6 +292,13 @@ def main(argv=None) -> int:
         name = f"MNIST test, {kind}, thin pen"
         made = make_numbers(data.x_test, data.y_test, kind, args.count, fine, pen=THIN_PEN)
         results[name] = score(rec, list(made), sheet)
+        print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    dots = np.random.default_rng(args.seed + 7 + len(treated))  # drawn after the thin pens'
+    for kind in ("scan", "cheque"):
+        name = f"MNIST test, {kind}, 1-bit dithered"
+        made = make_numbers(data.x_test, data.y_test, kind, args.count, dots)
+        numbers = [(synthetic.one_bit(image, dots), truth) for image, truth in made]
+        results[name] = score(rec, numbers, sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
     print()

@@ -53,7 +53,7 @@ def test_robustness_quick_run_prints_every_kind(tmp_path):
     out = tmp_path / "robustness.json"
     done = run_script("benchmarks/robustness.py", "--count", 20, "--data", SAMPLE, "--json", out)
     assert done.returncode == 0, done.stderr[-3000:]
-    for row in ("| canvas |", "| cheque |", "| photo |", "blank canvas", "scribbles"):
+    for row in ("| canvas |", "| cheque |", "| photo |", "blank canvas", "scribbles", "1 bit"):
         assert row in done.stdout
     results = json.loads(out.read_text())["results"]
     assert results["canvas"]["digitrec"] > results["canvas"]["peers"]
@@ -73,6 +73,7 @@ def test_number_reading_quick_run_reports_each_set(tmp_path):
     assert "| MNIST test, cheque, cut from a page |" in done.stdout
     assert "| MNIST test, cheque, cents raised |" in done.stdout
     assert "| MNIST test, cheque, thin pen |" in done.stdout
+    assert "| MNIST test, cheque, 1-bit dithered |" in done.stdout
     assert "6-digit number" in done.stdout
     results = json.loads((tmp_path / "numbers.json").read_text())
     for row in results["sets"].values():

@@ -245,3 +245,38 @@ def test_quantiles_and_otsu():
     values = np.concatenate([np.zeros(900), np.ones(100)]).astype(np.float32)
     assert quantiles(values, [0.5, 0.95]) == [0.0, 1.0]
     assert (values > otsu(values)).sum() == 100  # the threshold separates the two
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])  # two ordered, two error-diffusion ditherings
+def test_a_page_stored_in_one_bit_is_read_as_its_greys(seed, monkeypatch):
+    # A fax or a 1-bit scan of cheque paper: the paper's grey is a field of dots. Blurred back to
+    # greys, the loop's inside and the paper around it are background; as dots, they were ink.
+    rng = np.random.default_rng(seed)
+    ink_map = np.zeros((160, 160), np.float32)
+    cv2.ellipse(ink_map, (80, 80), (35, 50), 0, 0, 360, 1.0, 8)
+    page = synthetic.one_bit(synthetic.on_paper(ink_map, rng), rng)
+    assert set(np.unique(page)) == {0, 255}
+    paper = cv2.dilate(ink_map, np.ones((9, 9), np.uint8)) == 0
+    ink = to_ink(page)
+    assert ink[80, 80] < 0.3 < 0.7 < ink[80, 45]
+    assert quantiles(ink[paper], [0.95])[0] < 0.3
+    monkeypatch.setattr(ink_module, "_descreened", lambda image: image)
+    assert quantiles(to_ink(page)[paper], [0.95])[0] > 0.5  # the dots, taken for ink
+
+
+def test_only_dotted_one_bit_pictures_are_descreened():
+    clean = np.full((120, 200), 255, np.uint8)
+    cv2.putText(clean, "1990", (10, 90), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 0, 6)  # a 1-bit scan
+    assert ink_module._descreened(clean) is clean
+    grey = np.full((120, 200), 200, np.uint8)
+    grey[40:80, 50:150] = 30
+    assert ink_module._descreened(grey) is grey  # not bi-level
+    rng = np.random.default_rng(0)
+    dotted = synthetic.one_bit(np.full((120, 200), 180, np.uint8), rng)
+    assert ink_module._descreened(dotted) is not dotted
+    colour = np.dstack([dotted, dotted // 2, dotted])  # dots, but in colour: as it is
+    assert ink_module._descreened(colour) is colour
+    rgba = np.dstack([dotted] * 3 + [np.full_like(dotted, 255)])
+    assert ink_module._descreened(rgba) is rgba
+    rgb = np.dstack([dotted] * 3)  # a two-colour palette file decodes as RGB
+    assert ink_module._descreened(rgb).shape == rgb.shape and ink_module._descreened(rgb) is not rgb
