@@ -553,7 +553,9 @@ def number_reader_section(recognizer: Recognizer):
             start += f", then blended back with them, {blend:.0%} of the new weights kept"
     st.caption(
         f"Trained on {meta['data']['training_lines']:,} synthetic lines of MNIST training "
-        f"digits in {minutes:.0f} min ({training.get('epochs_run', '?')} epochs"
+        f"digits in {minutes:.0f} min"
+        + (f" on {training['machine']}" if training.get("machine") else "")
+        + f" ({training.get('epochs_run', '?')} epochs"
         + (start or "")
         + "); its `.tflite` "
         f"twin reads {meta['twin']['same_reading']:,} of {meta['twin']['lines']:,} test lines as "

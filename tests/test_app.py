@@ -452,6 +452,7 @@ def test_model_tab_shows_the_number_readers_scores():
         assert metric_value(at, kind) == f"{share:.0%}"
     captions = " ".join(c.value for c in at.tabs[2].caption)
     assert f"{meta['data']['training_lines']:,} synthetic lines" in captions
+    assert f"on {meta['training']['machine']} (" in captions  # where it was trained
     blend = meta["settings"].get("blend", 1)
     assert (f"{blend:.0%} of the new weights kept" in captions) == (blend < 1)  # --blend
 
