@@ -255,10 +255,12 @@ BAYER_4 = (np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5
 def one_bit(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The same page stored in two levels, its greys as dots, as a fax or a 1-bit scan stores
     them: ordered (a 4x4 Bayer matrix) or error-diffusion (Floyd-Steinberg) dithering, half
-    each. uint8 gray, RGB or RGBA in; (H, W) uint8 of 0 and 255 out."""
+    each. uint8 gray or RGB in (a page: its colour, not its transparency); (H, W) uint8 of 0 and
+    255 out."""
     from PIL import Image
 
-    gray = image if image.ndim == 2 else cv2.cvtColor(image[..., :3], cv2.COLOR_RGB2GRAY)
+    colour = image if image.ndim == 2 else np.ascontiguousarray(image[..., :3])
+    gray = colour if image.ndim == 2 else cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY)
     if rng.random() < 0.5:
         height, width = gray.shape
         levels = np.tile(BAYER_4, (height // 4 + 1, width // 4 + 1))[:height, :width]
