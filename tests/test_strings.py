@@ -278,9 +278,7 @@ def test_training_strings_can_blend_the_fine_tuned_weights_with_the_start(traine
     assert json.loads(out.with_suffix(".json").read_text())["settings"]["blend"] == 0.0
 
 
-def test_training_strings_without_tensorflow_leaves_the_twin_to_twin_only(
-    monkeypatch, tmp_path, capsys
-):
+def test_training_strings_without_tensorflow_leaves_the_twin_to_twin_only(monkeypatch, tmp_path):
     """Where TensorFlow is missing (Keras on JAX on a GPU machine) the .h5 and .json are written
     and the twin is not; --twin-only then makes it from the .h5, checked on the same test lines."""
     out = tmp_path / "gpu" / "digit_strings.h5"
