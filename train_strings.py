@@ -250,9 +250,14 @@ def twin_only(args, argv, out: Path, data) -> int:
             file=sys.stderr,
         )
         return 2
-    metadata = json.loads(record.read_text())
-    args.seed, args.test = metadata["settings"]["seed"], metadata["settings"]["test"]
-    model = keras.models.load_model(out, compile=False)
+    try:
+        metadata = json.loads(record.read_text())
+        settings = metadata.get("settings", {})
+        args.seed, args.test = settings.get("seed", args.seed), settings.get("test", args.test)
+        model = keras.models.load_model(out, compile=False)
+    except (OSError, ValueError, AttributeError) as error:  # not JSON, not a Keras model
+        print(f"error: --twin-only could not read {out} and {record}: {error}", file=sys.stderr)
+        return 2
     all_test = [line for lines in report_lines(data, args).values() for line in lines]
     reference = read_lines(
         lambda batch: keras.ops.convert_to_numpy(model(batch, training=False)), all_test

@@ -301,6 +301,10 @@ def test_twin_only_needs_a_trained_model(tmp_path, capsys):
     out = tmp_path / "digit_strings.h5"
     assert train_strings.main(["--data", str(SAMPLE), "--twin-only", "--out", str(out)]) == 2
     assert "--twin-only needs" in capsys.readouterr().err
+    out.write_bytes(b"not a model")
+    out.with_suffix(".json").write_text("[]")
+    assert train_strings.main(["--data", str(SAMPLE), "--twin-only", "--out", str(out)]) == 2
+    assert "could not read" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("bad", [["--blend", "1.5", "--init", "x.h5"], ["--blend", "0.5"]])
