@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from conftest import similarity
+from conftest import draw_digit_on_canvas, similarity
 
 from digitrec import ink as ink_module
 from digitrec import synthetic
@@ -264,7 +264,7 @@ def test_a_page_stored_in_one_bit_is_read_as_its_greys(seed, monkeypatch):
     assert quantiles(to_ink(page)[paper], [0.95])[0] > 0.5  # the dots, taken for ink
 
 
-def test_only_dotted_one_bit_pictures_are_descreened():
+def test_only_dotted_one_bit_pictures_are_descreened(sample):
     clean = np.full((120, 200), 255, np.uint8)
     cv2.putText(clean, "1990", (10, 90), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 0, 6)  # a 1-bit scan
     assert ink_module._descreened(clean) is clean
@@ -278,5 +278,8 @@ def test_only_dotted_one_bit_pictures_are_descreened():
     assert ink_module._descreened(colour) is colour
     rgba = np.dstack([dotted] * 3 + [np.full_like(dotted, 255)])
     assert ink_module._descreened(rgba) is rgba
+    for digit in sample.x_test[:20]:  # what canvas pages send: the canvas shrunk to 28x28
+        sent = cv2.resize(draw_digit_on_canvas(digit, 150, (90, 180)), (28, 28), cv2.INTER_AREA)
+        assert ink_module._descreened(sent) is sent  # thin strokes, but grey at their edges
     rgb = np.dstack([dotted] * 3)  # a two-colour palette file decodes as RGB
     assert ink_module._descreened(rgb).shape == rgb.shape and ink_module._descreened(rgb) is not rgb
