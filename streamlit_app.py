@@ -33,7 +33,7 @@ CANVAS_SIZE = 280  # pixels: ten times MNIST's 28, big enough for a finger on a 
 # min, max, default: 18 px on a digit ~200 px tall is about MNIST's 2.4 px on 20 (preprocessing
 # thins or thickens other widths to that, so the slider is for comfort, not accuracy).
 PEN_WIDTHS = (6, 40, 18)
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]  # TIFF: scanners
 MAX_UPLOAD_MB = 20  # also server.maxUploadSize in .streamlit/config.toml
 UPLOAD_PREVIEW_WIDTH = 280  # pixels, as wide as the drawing pad
 WINNER_COLOUR = "#4f46e5"  # the theme's primary colour
@@ -177,7 +177,7 @@ def upload_section(recognizer: Recognizer):
     if upload is None:
         st.info(
             "Upload a photo or scan of a handwritten digit, or of a number: dark ink on light "
-            "paper or light on dark, any size. PNG, JPEG, WebP, BMP or GIF.",
+            "paper or light on dark, any size. PNG, JPEG, WebP, BMP, GIF or TIFF.",
             icon=":material/photo_camera:",
         )
         return

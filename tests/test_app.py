@@ -16,6 +16,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from digitrec import synthetic
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "streamlit_app.py"
 sys.path.insert(0, str(ROOT))  # streamlit_app is a script at the root, not an installed module
@@ -156,6 +158,18 @@ def test_upload_gif_reads_first_frame(mnist):
     data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=200)
     at = upload(run_app(), "animated.gif", data, "image/gif")
     assert metric_value(at, "Prediction") == str(labels[first])
+
+
+def test_upload_one_bit_tiff_scan_reads_the_number(mnist):
+    # A document scanner's 1-bit TIFF (Group 4): the cheque paper's grey stored as dots.
+    images, labels = mnist
+    picks = [int(np.nonzero(labels == d)[0][0]) for d in (3, 0, 6)]
+    rng = np.random.default_rng(4)
+    ink = synthetic.compose_number([images[i] for i in picks], rng, marks=False)
+    page = synthetic.one_bit(synthetic.render_number(ink, "cheque", rng), rng)
+    data = encode(Image.fromarray(page).convert("1"), "TIFF", compression="group4")
+    at = upload(run_app(), "scan.tif", data, "image/tiff")
+    assert metric_value(at, "Prediction") == "306"
 
 
 def test_upload_phone_photo_sideways_reads_upright(mnist):
