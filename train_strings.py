@@ -153,6 +153,14 @@ def _widths_first(groups: list) -> None:
         groups[place], groups[k] = groups[k], groups[place]
 
 
+def predictor(model):
+    """A Keras model as read_lines' `predict`: (1, 32, W, 1) -> numpy (1, T, 11), whichever
+    backend Keras runs on (JAX's arrays have no .numpy())."""
+    import keras
+
+    return lambda batch: keras.ops.convert_to_numpy(model(batch, training=False))
+
+
 def read_lines(predict, lines: list) -> list[str]:
     """The greedy reading of every line by `predict`: (1, 32, W, 1) -> (1, T, 11)."""
     texts = []
@@ -196,11 +204,7 @@ def main(argv=None) -> int:
     trained = time.time() - started - made
     model.save(out)
 
-    def keras_predict(batch):
-        import keras
-
-        return keras.ops.convert_to_numpy(model(batch, training=False))
-
+    keras_predict = predictor(model)
     valid_exact = exact(read_lines(keras_predict, valid), valid)
     print(f"validation lines read exactly: {valid_exact:.4f}", flush=True)
     test = report_lines(data, args)
@@ -259,9 +263,7 @@ def twin_only(args, argv, out: Path, data) -> int:
         print(f"error: --twin-only could not read {out} and {record}: {error}", file=sys.stderr)
         return 2
     all_test = [line for lines in report_lines(data, args).values() for line in lines]
-    reference = read_lines(
-        lambda batch: keras.ops.convert_to_numpy(model(batch, training=False)), all_test
-    )
+    reference = read_lines(predictor(model), all_test)
     metadata["twin"] = _make_twin(
         model, out.with_suffix(".tflite"), all_test, reference, args.quantise
     )

@@ -275,10 +275,9 @@ def _descreened(image: np.ndarray) -> np.ndarray:
     greys (DESCREEN px); any other picture as it is. Bi-level: 97% of the pixels (every 8th
     each way) within BILEVEL grey levels of black or white, and the greys between fewer than
     MIDDLE of the scarcer of dark and light (a drawing shrunk to 28x28 is mostly black, but its
-    strokes' edges are grey). Dotted: the pixels that a 3x3
-    median changes, once thresholded at mid-grey, are at least DOTS of the scarcer of dark and
-    light (an isolated dot, a dotted edge); a clean 1-bit scan of writing changes along its
-    strokes' corners only."""
+    strokes' edges are grey). Dotted: the pixels that a 3x3 median changes, once thresholded at
+    mid-grey, are at least DOTS of the scarcer of dark and light (an isolated dot, a dotted
+    edge); a clean 1-bit scan of writing changes along its strokes' corners only."""
     if image.ndim == 3:
         if image.shape[2] != 3:
             return image  # with transparency: no 1-bit picture
