@@ -77,6 +77,16 @@ BILEVEL = 40
 MIDDLE = 0.1
 DOTS = 0.25
 DESCREEN = 1.0
+# A printed web's lines repeat (a guilloche's families of waves, a mesh): in the ink map's
+# spectrum they stand out as peaks over their neighbourhood, where a pen's strokes spread over
+# all frequencies (without_print). A frequency WEB_PEAK times its neighbourhood (a median over
+# 5 x 5 frequencies, then a mean over WEB_SPREAD x WEB_SPREAD) is lowered to it, except under
+# WEB_LOWEST cycles per pixel (the writing's own shape, the light) and on the axes (straight
+# rules and a form's box, which later steps find whole). See preprocess.ink_mask for the figures.
+WEB_PEAK = 3.0
+WEB_SPREAD = 9
+WEB_LOWEST = 0.04
+WEB_KEPT = 0.8
 SHADOW_AREA = (0.05, 0.98)  # survives on this share of the picture: below this much of the pen
 SHADED = 0.1  # a median under this is a dark background; up to 0.25, perhaps a shadow
 
@@ -299,6 +309,44 @@ def _descreened(image: np.ndarray) -> np.ndarray:
     if dots < DOTS * scarcer:
         return image
     return cv2.GaussianBlur(image, (0, 0), DESCREEN)
+
+
+def without_print(ink: np.ndarray) -> np.ndarray | None:
+    """An (H, W) float32 ink map on printed paper -> the same with the print's repeating lines
+    taken out (WEB_PEAK), scaled again so that its strongest stroke is 1.0; None when what is
+    left is under WEB_KEPT of the strongest ink before (the print was the strongest ink: blank
+    paper, or a pen as pale as the print, which the print's own threshold serves better).
+
+    The spectrum of a real picture is the half that np.fft.rfft2 keeps; its neighbourhoods
+    reach across the zero and highest columns into the other half, the first's mirror image."""
+    height, width = ink.shape
+    mean = float(ink.mean())
+    spectrum = np.fft.fftshift(np.fft.rfft2(ink - mean), axes=0)
+    size = np.abs(spectrum).astype(np.float32)
+    reach = WEB_SPREAD // 2 + 2  # the median's and the mean's reach together
+    mirrored = size[(2 * (height // 2) - np.arange(height)) % height]  # rows at -frequency
+    columns = size.shape[1]
+    wide = width - columns + 1 > reach  # else too narrow a picture to reach that far
+    if wide:  # full column -k is mirrored column k; full column columns + j, width - columns - j
+        left = mirrored[:, reach:0:-1]
+        right = mirrored[:, width - columns : width - columns - reach : -1]
+        size_all = np.hstack([left, size, right])
+    else:
+        size_all = size
+    around = cv2.blur(cv2.medianBlur(size_all, 5), (WEB_SPREAD, WEB_SPREAD))
+    if wide:
+        around = around[:, reach : reach + columns]
+    rows = np.arange(height)[:, None] - height // 2
+    frequencies = np.arange(columns)[None, :]
+    high = np.hypot(rows / height, frequencies / width) > WEB_LOWEST
+    peak = (size > WEB_PEAK * around) & high & (np.abs(rows) > 1) & (frequencies > 1)
+    spectrum[peak] *= around[peak] / size[peak]
+    out = np.fft.irfft2(np.fft.ifftshift(spectrum, axes=0), s=ink.shape).astype(np.float32)
+    out += np.float32(mean)
+    top = float(cv2.GaussianBlur(out, (3, 3), 0).max())
+    if top < WEB_KEPT:
+        return None
+    return clip01(out * np.float32(1.0 / max(top, 1e-3)))
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
