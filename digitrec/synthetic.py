@@ -34,18 +34,27 @@ def strokes(digit: np.ndarray, height: float, stroke: float, thin: bool = False)
     )
     mask = (big > 0.5).astype(np.uint8)
     if thin:
-        mask, radius = skeleton(mask), int(stroke // 2)
+        mask = fine_pen(mask, stroke)
     else:
         radius = round((stroke - stroke_width(mask)) / 2.0)
-    if radius:
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(radius) + 1,) * 2)
-        changed = cv2.dilate(mask, kernel) if radius > 0 else cv2.erode(mask, kernel)
-        mask = changed if changed.any() else mask
+        if radius:
+            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(radius) + 1,) * 2)
+            changed = cv2.dilate(mask, kernel) if radius > 0 else cv2.erode(mask, kernel)
+            mask = changed if changed.any() else mask
     ys, xs = np.nonzero(mask)
     mask = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32)
     pad = 2
     mask = np.pad(mask, pad)
     return cv2.GaussianBlur(mask, (3, 3), 0.7)  # anti-aliased edges, like a browser's strokes
+
+
+def fine_pen(mask: np.ndarray, stroke: float) -> np.ndarray:
+    """A shape (uint8 or bool mask) drawn with a fine pen `stroke` pixels wide: its skeleton,
+    widened to the pen where the pen is wider than a pixel and a half. uint8 0/1."""
+    line, radius = skeleton(mask), int(stroke // 2)
+    if not radius:
+        return line
+    return cv2.dilate(line, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2))
 
 
 def skeleton(mask: np.ndarray) -> np.ndarray:
@@ -338,6 +347,11 @@ def _dollar(height: float, stroke: float) -> np.ndarray:
     return box
 
 
+def _in_fine_pen(mark: np.ndarray, stroke: float) -> np.ndarray:
+    """A hand-drawn mark (float32 ink in [0, 1]) redrawn as strokes(thin=True) draws digits."""
+    return cv2.GaussianBlur(fine_pen(mark > 0.5, stroke).astype(np.float32), (3, 3), 0.7)
+
+
 def _mark(kind: str, height: float, stroke: float) -> np.ndarray:
     """A mark drawn by hand: '.', ',', '-', '=' or '/' between or after the digits, '#' or '*'
     guarding an amount, or '--' (a dash 2.5 heights long filling the rest of the field), as
@@ -412,6 +426,8 @@ def compose_number(
     elif marks and rng.random() < 0.12:  # or marks guarding it: '#', '*', '**' or '***'
         guard = str(rng.choice(["#", "*", "**", "***"]))
         pieces += [(_mark(guard[0], height, stroke), 0, False)] * len(guard)
+    if pen is not None:  # the hand's marks in the same fine pen as its digits
+        pieces = [(_in_fine_pen(ink, stroke), dy, is_digit) for ink, dy, is_digit in pieces]
     for k, digit in enumerate(digits):
         h = height * rng.uniform(0.9, 1.1)
         ink = strokes(digit, h, stroke, thin=pen is not None)
@@ -419,11 +435,13 @@ def compose_number(
         left = n - 1 - k
         if separator and left and left % 3 == 0:
             rise = int(rng.uniform(0, 0.15) * height) if separator == "/" else 0
-            pieces.append((_mark(separator, height, stroke), -rise, False))
+            mark = _mark(separator, height, stroke)
+            pieces.append((mark if pen is None else _in_fine_pen(mark, stroke), -rise, False))
     if marks and rng.random() < 0.4:
         endings = [["-"], ["="], [",", "-"], [".", "-"], ["#"], ["*"], ["--"], [",", "--"]]
         for kind in endings[int(rng.integers(len(endings)))]:
-            pieces.append((_mark(kind, height, stroke), 0, False))
+            mark = _mark(kind, height, stroke)
+            pieces.append((mark if pen is None else _in_fine_pen(mark, stroke), 0, False))
 
     top = int(0.4 * height)
     rows = top + int(height * 1.6)

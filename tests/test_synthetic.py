@@ -250,6 +250,31 @@ def test_a_thin_pen_writes_each_digit_whole(sample):
         assert cv2.connectedComponents(mask)[0] <= cv2.connectedComponents(fat)[0]  # no breaks
 
 
+def test_a_fine_pen_draws_the_marks_as_thin_as_the_digits(sample):
+    # One hand, one pen: a '$', '#' or '=' drawn bolder than the digits set the ink's scale
+    # alone and hid the digits under its threshold.
+    from digitrec.preprocess import stroke_width
+
+    checked = 0
+    for seed in range(8):
+        boxes: list = []
+        rng = np.random.default_rng(seed)
+        ink = synthetic.compose_number(list(sample.x_test[:4]), rng, boxes=boxes, pen=(0.03, 0.04))
+        marks = ink > 0.3
+        for x, y, w, h in boxes:
+            marks[y : y + h, x : x + w] = False
+        digits = (ink > 0.3) & ~marks
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(marks.view(np.uint8))
+        flat = np.flatnonzero(stats[:, 2] > 4 * stats[:, 3])  # an underline, a long dash
+        marks &= ~np.isin(labels, flat)
+        if marks.sum() > 20:  # separators, endings, guards, a '$'
+            assert np.median(ink[marks]) <= 1.2 * np.median(ink[digits])
+            marks = marks.astype(np.uint8)
+            assert stroke_width(marks) <= 1.5 * stroke_width(digits.astype(np.uint8))
+            checked += 1
+    assert checked >= 3
+
+
 def test_hand_leans_tilts_and_narrows_a_number(sample):
     ink = synthetic.compose_number(list(sample.x_test[:5]), np.random.default_rng(0), False)
     same = synthetic.hand(ink, np.random.default_rng(0), 0.0, 0.0, 1.0)
