@@ -82,6 +82,15 @@ ONLY_RULES = (0.1, 4.0)
 # 1,414 (a canvas's first digit on its underline kept, a form's first 4 read 9), eight other
 # sets (leaning, cursive, pen skips, printed '$' and 'R$', faint, comb fields) as before.
 BOX_INSIDE = 0.5
+# A comb field's box found with one side or none (a light print broken up, _box_sides): the
+# lines parting it are known by their spacing, COMB_LINES lines (the sides found among them)
+# each a whole number of cells from the next (within COMB_EVEN of one; a line a digit joins
+# may not be found); a line broken short of one rule goes too where it stands within
+# COMB_SNAP of a cell (at least 2 px) of where a line belongs. 300 comb fields of training
+# digits (synthetic.comb_field): 272 -> 273 read exactly; 600 forms 286 and 283 as before.
+COMB_LINES = 3
+COMB_EVEN = 0.2
+COMB_SNAP = 0.05
 # Writing of the page's other lines cut off at an amount field's top or bottom edge
 # (drop_edge_strokes): 600 numbers of MNIST training digits 55,000-59,999 cut so, on cheque
 # paper, scanned and photographed (synthetic.cut_from_page), read exactly 480 -> 542 with such
@@ -367,16 +376,21 @@ def _box_sides(u8: np.ndarray, rule: np.ndarray, extent: int) -> np.ndarray:
     runs = _upright_runs(rest, int(0.8 * (bottom - top)) | 1)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
     reach = 2  # a side meets each rule; a digit's stem stops short of them
-    inner, widths, ends = [], [], set()
+    inner, loose, widths, side_columns, ends = [], [], [], [], set()
     for label in range(1, count):
         x, y, w, h, _ = stats[label]
-        if y > top + reach or y + h < bottom - reach:
-            continue  # does not join the two rules: a tall stroke of a digit
+        joins = y <= top + reach and y + h >= bottom - reach
+        if not joins and y > top + reach and y + h < bottom - reach:
+            continue  # meets neither rule: a tall stroke of a digit
+        if not joins:  # perhaps a divider or a side broken short of one rule (a light print)
+            loose.append(label)
+            continue
         before, after = rest[:, : max(x - 1, 0)].any(), rest[:, x + w + 1 :].any()
         if before and after:
             inner.append(label)  # inside the number: a comb's divider, or a 1 touching both
             continue
         widths.append(w)
+        side_columns.append(x)
         ends.add(after)  # False: the box's right side; True: its left
         sides |= cv2.dilate((labels == label).view(np.uint8), np.ones((1, 3), np.uint8))
         # The box's top and bottom lines where they were not found as rules (a light print
@@ -394,10 +408,35 @@ def _box_sides(u8: np.ndarray, rule: np.ndarray, extent: int) -> np.ndarray:
     # the sides; a 1 touching both lines is written with the pen, thicker.
     above = np.count_nonzero(rest[: max(int(rows[0]) - 1, 0)])  # over the top line
     boxed = len(ends) == 2 and 20 * above < np.count_nonzero(rest)
-    for label in inner if boxed else ():
-        if stats[label, cv2.CC_STAT_WIDTH] <= max(widths) + 1:
-            sides |= cv2.dilate((labels == label).view(np.uint8), np.ones((1, 3), np.uint8))
+    line = max(widths) + 1 if widths else int(rows[gaps[0]] - rows[0]) + 1  # a side's or a rule's
+    thin = [label for label in inner if stats[label, cv2.CC_STAT_WIDTH] <= line]
+    lattice = [stats[k, 0] for k in thin] + side_columns
+    if not boxed and not _evenly_spaced(lattice):
+        thin = []
+    elif len(lattice) >= 2:  # a line broken off one rule, where the cells put one
+        cell = float(np.diff(np.sort(lattice)).min())
+        for label in loose:
+            steps = (stats[label, 0] - lattice[0]) / max(cell, 1.0)
+            off = abs(steps - round(steps)) * cell  # pixels from where a line belongs
+            if stats[label, cv2.CC_STAT_WIDTH] <= line and off <= max(2.0, COMB_SNAP * cell):
+                thin.append(label)
+    for label in thin:
+        sides |= cv2.dilate((labels == label).view(np.uint8), np.ones((1, 3), np.uint8))
     return sides & u8
+
+
+def _evenly_spaced(columns: list) -> bool:
+    """Whether lines at these columns part a box into cells of one width (a comb field whose
+    box was found with one side or none: a light print broken up): COMB_LINES or more, each
+    gap between them a whole number of the narrowest within COMB_EVEN of it (a line that
+    a digit's stroke joins may not be found)."""
+    if len(columns) < COMB_LINES:
+        return False
+    gaps = np.diff(np.sort(columns)).astype(float)
+    if gaps.min() <= 0:
+        return False
+    cells = gaps / gaps.min()
+    return bool(np.abs(cells - np.rint(cells)).max() <= COMB_EVEN)
 
 
 def drop_separators(mask: np.ndarray) -> np.ndarray:

@@ -160,7 +160,9 @@ def test_read_number_ignores_a_printed_box_around_it(reader, sample, broken):
     assert reader.read_number(image).text == "25307"
 
 
-@pytest.mark.parametrize("broken", [False, True], ids=["whole-comb", "comb-in-pieces"])
+@pytest.mark.parametrize(
+    "broken", [False, True, "side"], ids=["whole-comb", "comb-in-pieces", "comb-side-broken"]
+)
 def test_read_number_in_a_comb_field_one_digit_a_cell(reader, sample, broken):
     # A form's comb field: printed lines part the box into cells. They were read as 1s
     # between the digits ("9106741" as "91110617141").
@@ -175,9 +177,13 @@ def test_read_number_in_a_comb_field_one_digit_a_cell(reader, sample, broken):
     cv2.rectangle(image, (10, 10), (10 + cell * len(digits), 89), 200, 2)
     for k in range(1, len(digits)):
         cv2.line(image, (10 + k * cell, 10), (10 + k * cell, 89), 200, 2)
-    if broken:  # a light print breaks up: gaps in its top and bottom lines
+    if broken is True:  # a light print breaks up: gaps in its top and bottom lines
         image[8:13, 120:123] = 0
         image[87:92, 230:233] = 0
+    if broken == "side":  # the left side and two dividers broken short of a line: the box
+        image[78:86, 8:13] = 0  # is found by its rules and one side, the cells by the lines
+        image[75:92, 8 + cell : 13 + cell] = 0  # that part them (segment._evenly_spaced)
+        image[8:22, 8 + 3 * cell : 13 + 3 * cell] = 0
     image = np.pad(image, 8)
     assert reader.read_number(image).text == "25307"
 
