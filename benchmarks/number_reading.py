@@ -30,8 +30,10 @@ lines above and below entering through the field's edges (synthetic.cut_from_pag
 number (synthetic.raised_cents: 0.45-0.65 of the digits' height, half of them underlined); and
 scanned on white and on cheque paper in a thin pen (a fine pen on large digits: 2.5-5% of the
 digits' height, where the other sets' pens are 6-13%; each digit's skeleton drawn with it,
-synthetic.strokes(thin=True)), and two stored in 1 bit, their greys as dots (synthetic.one_bit:
-ordered or error-diffusion dithering, as a fax or a 1-bit scanner stores a page).
+synthetic.strokes(thin=True)), two stored in 1 bit, their greys as dots (synthetic.one_bit:
+ordered or error-diffusion dithering, as a fax or a 1-bit scanner stores a page), and one
+written on squared paper (synthetic.squared: an exercise book's grid, 0.5-0.9 digit heights
+apart, scanned in colour).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -300,6 +302,11 @@ def main(argv=None) -> int:
         numbers = [(synthetic.one_bit(image, dots), truth) for image, truth in made]
         results[name] = score(rec, numbers, sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    grid = np.random.default_rng(args.seed + 8 + len(treated))  # drawn after the 1-bit pages'
+    name = "MNIST test, squared paper"
+    numbers = list(make_numbers(data.x_test, data.y_test, "squared", args.count, grid))
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
     print()
     print(table(results))

@@ -49,6 +49,7 @@ from digitrec.segment import (
     drop_edge_strokes,
     drop_rule_lines,
     drop_separators,
+    drop_upright_rules,
     only_rules,
     split_stroke,
 )
@@ -227,7 +228,7 @@ def segment_number(image) -> Line | None:
         return None
     if printed_web(mask, biggest=WEB_DIGITS):  # blank cheque paper: no number either
         return None
-    mask = drop_edge_strokes(mask)
+    mask = drop_edge_strokes(drop_upright_rules(mask))
     x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
     margin = 4 + h // 4  # room for fit_mnist to thicken strokes near the crop's edge
     x0, y0 = max(0, x - margin), max(0, y - margin)

@@ -681,9 +681,10 @@ def render_number(
     ink: np.ndarray, kind: str, rng: np.random.Generator, cut: bool = False
 ) -> np.ndarray:
     """A composed number as a user hands it over: "canvas" (white on black RGBA), "scan" (dark
-    on white paper, gray), "cheque" (patterned security paper, gray), "photo" (RGB) or "form"
-    (in a printed box, scanned on white or cheque paper, gray). With `cut`, the picture was cut
-    at the ink's top and bottom rows (cut_from_page): paper is added at its sides only."""
+    on white paper, gray), "cheque" (patterned security paper, gray), "photo" (RGB), "form"
+    (in a printed box, scanned on white or cheque paper, gray) or "squared" (an exercise book's
+    grid, RGB). With `cut`, the picture was cut at the ink's top and bottom rows
+    (cut_from_page): paper is added at its sides only."""
     if kind == "form":
         return _form(ink, rng)
     pad = int(0.1 * ink.shape[0])
@@ -697,7 +698,9 @@ def render_number(
         return on_paper(ink, rng)
     if kind == "photo":
         return _photograph(ink, rng)
-    raise ValueError(f"unknown kind {kind!r}; use canvas, scan, cheque, photo or form")
+    if kind == "squared":
+        return squared(ink, rng)
+    raise ValueError(f"unknown kind {kind!r}; use canvas, scan, cheque, photo, form or squared")
 
 
 def scanned_small(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -782,6 +785,31 @@ def comb_field(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray
         cv2.line(lines, (x, pad), (x, pad + cell_h), 1.0, thickness)
     ink = np.pad(np.maximum(ink, lines * rng.uniform(0.5, 1.0)), int(rng.integers(0, 13)))
     return on_paper(ink, rng) if rng.random() < 1 / 3 else _scanned(ink, rng)
+
+
+def squared(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(H, W) float32 ink of a composed number (compose_number, padded: about two digit
+    heights tall) written on squared paper, an exercise book's grid, and scanned in colour:
+    (H, W, 3) uint8 RGB. The grid's lines 1 px, 0.5-0.9 digit heights apart, pale blue or grey
+    on near-white paper; the pen blue or black."""
+    height, width = ink.shape
+    step = rng.uniform(0.5, 0.9) * height / 1.9
+    grid = np.zeros((height, width), np.float32)
+    for y in np.arange(rng.uniform(0, step), height, step):
+        cv2.line(grid, (0, int(y)), (width, int(y)), 1.0, 1, cv2.LINE_AA)
+    for x in np.arange(rng.uniform(0, step), width, step):
+        cv2.line(grid, (int(x), 0), (int(x), height), 1.0, 1, cv2.LINE_AA)
+    paper = np.full(3, rng.uniform(235, 255), np.float32)
+    if rng.random() < 0.5:
+        line = np.array([150, 180, 230], np.float32) * rng.uniform(0.8, 1.0)
+    else:
+        line = np.full(3, rng.uniform(120, 200), np.float32)
+    pen = np.array([30, 35, 120] if rng.random() < 0.5 else [35, 35, 35], np.float32)
+    image = paper * (1 - grid[..., None]) + line * grid[..., None]
+    image = image * (1 - ink[..., None]) + pen * ink[..., None]
+    image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.3, 0.8))
+    image += rng.normal(0, 3, image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
 
 
 def _scanned(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -510,3 +510,19 @@ def test_read_number_of_cheques_in_a_thin_pen(recognizer, sample, monkeypatch):
     assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) >= 77
     monkeypatch.setattr(preprocess, "WEB_PRINT", False)
     assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) <= 74
+
+
+def test_read_number_on_squared_paper(recognizer, sample, monkeypatch):
+    # An exercise book's grid: its vertical lines were read as 1s (segment.drop_upright_rules).
+    # Measured on these 40: 37 read exactly, 29 with the lines left in.
+    def written_on_squares(seed):
+        rng = np.random.default_rng(seed)
+        chosen = rng.integers(0, len(sample.x_test), int(rng.integers(2, 7)))
+        ink = synthetic.compose_number(list(sample.x_test[chosen]), rng)
+        truth = "".join(map(str, sample.y_test[chosen]))
+        return synthetic.render_number(ink, "squared", rng), truth
+
+    pages = [written_on_squares(seed) for seed in range(40)]
+    assert sum(recognizer.read_number(image).text == truth for image, truth in pages) >= 35
+    monkeypatch.setattr(numbers, "drop_upright_rules", lambda mask: mask)
+    assert sum(recognizer.read_number(image).text == truth for image, truth in pages) <= 31

@@ -15,6 +15,7 @@ from digitrec.segment import (
     drop_edge_strokes,
     drop_rule_lines,
     drop_separators,
+    drop_upright_rules,
     only_rules,
     s_with_bar,
     split_stroke,
@@ -416,3 +417,32 @@ def test_drop_separators_keeps_a_digit_broken_into_short_pieces(pieces, dropped)
         cv2.line(mask, (106, 34), (130, 34), 1, 4)
     cleaned = drop_separators(mask.astype(bool))
     assert (not cleaned[:, 100:150].any()) == dropped
+
+
+def test_drop_upright_rules_takes_a_grid_and_keeps_the_ones():
+    # Squared paper: evenly spaced lines from the picture's top to its bottom, and lines across.
+    mask = np.zeros((120, 300), bool)
+    mask[::30, :] = True  # the grid's horizontal lines
+    for x in range(10, 300, 30):
+        mask[:, x : x + 2] = True
+    ones = [(22, 27), (82, 87), (142, 147)]  # 1s written between the lines, 60% as tall
+    for left, right in ones:
+        mask[25:95, left:right] = True
+    cleaned = drop_upright_rules(mask)
+    for left, right in ones:
+        assert cleaned[25:95, left:right].all()
+    assert not cleaned[1:30, 190:192].any() and not cleaned[35:55, 10:12].any()  # lines gone
+    assert cleaned[30, :].all()  # the lines across are drop_rule_lines' to take
+    # A line alone, as thick as the pen, is kept: it may be a 1 (writing spans the picture).
+    single = np.zeros((120, 300), bool)
+    single[:, 150:155] = True
+    single[30:90, 60:66] = True
+    assert (drop_upright_rules(single) == single).all()
+
+
+def test_drop_upright_rules_keeps_ones_cropped_tight():
+    # "111" cut at its ink: every 1 meets both edges, evenly spaced, and nothing else is there.
+    mask = np.zeros((60, 120), bool)
+    for x in (10, 50, 90):
+        mask[:, x : x + 6] = True
+    assert (drop_upright_rules(mask) == mask).all()
