@@ -343,6 +343,8 @@ def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
     if one_digit and only_rules(u8):
         return np.zeros_like(mask)
     rule = np.zeros_like(u8)
+    if one_digit:  # ruled or squared paper: several lines across, the digit between them
+        extent = min(extent, _extent_between_lines(u8))
     rules = [(max(0.9 * mask.shape[1], 1.2 * extent), top)]  # across the whole picture
     if not one_digit:
         stroke = stroke_width(mask)
@@ -374,6 +376,20 @@ def drop_rule_lines(mask: np.ndarray, one_digit: bool = False) -> np.ndarray:
         kept, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, thickness + 2))
     )
     return (kept | (closed & rule)).astype(bool)
+
+
+def _extent_between_lines(u8: np.ndarray) -> int:
+    """How tall the ink (uint8 mask) is once straight runs across 90% of the picture are set
+    aside: a digit on ruled or squared paper, whose lines above and below it made the ink as
+    tall as the picture and so each line too short, against that, to be a rule."""
+    length = int(0.9 * u8.shape[1]) | 1
+    across = cv2.morphologyEx(
+        cv2.dilate(u8, np.ones((3, 1), np.uint8)),
+        cv2.MORPH_OPEN,
+        cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)),
+    )
+    rows = np.flatnonzero((u8 & (1 - cv2.dilate(across, np.ones((3, 1), np.uint8)))).any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if len(rows) else u8.shape[0]
 
 
 def only_rules(u8: np.ndarray) -> bool:
