@@ -19,7 +19,8 @@ Digits stored at zip-code size (16x16, as the USPS set keeps them) are enlarged 
 digits of a narrow hand (0.5-0.75 of MNIST's width) are scanned; photos get a hard-edged
 shadow; scans are made faint (pencil, a pale pen); digits are stored as Semeion keeps its
 European writers' digits (16x16, the box stretched to fill the square, black and white);
-cheque digits cut from an amount are made faint; cheque digits are stored in 1 bit (dithered).
+cheque digits cut from an amount are made faint; cheque digits are stored in 1 bit (dithered);
+digits are written on squared paper (an exercise book's grid).
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -241,6 +242,19 @@ def one_bit_row(rec: Recognizer, data, chosen, rng) -> dict:
     }
 
 
+def squared_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Digits written on squared paper, an exercise book's grid (synthetic.on_squares), scanned
+    in colour and sent as PNG or JPEG."""
+    files = (
+        synthetic.encode(synthetic.on_squares(data.x_test[i], rng), "scan", rng) for i in chosen
+    )
+    return {
+        "squared paper (a grid around the digit), scanned": _read_both_ways(
+            rec, files, data.y_test[chosen]
+        )
+    }
+
+
 def faint_cut_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Cheque digits cut from an amount (as in cut_rows, 5-25% past the box) in a pale pen:
     the page made faint (synthetic.faint: the ink's and the paper pattern's contrast cut to
@@ -323,6 +337,7 @@ def main(argv=None) -> int:
     rows.update(faint_cut_row(rec, data, chosen, rng))
     rows.update(blank_paper_row(rec, max(len(chosen) // 5, 1), rng))
     rows.update(one_bit_row(rec, data, chosen, rng))
+    rows.update(squared_row(rec, data, chosen, rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}

@@ -812,6 +812,17 @@ def squared(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
+def on_squares(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One (28, 28) uint8 digit written 40-90 px tall somewhere on a page of squared paper
+    twice its height each way (synthetic.squared): (H, W, 3) uint8 RGB."""
+    height = rng.uniform(40, 90)
+    ink = strokes(digit, height, height * rng.uniform(0.06, 0.13))
+    page = np.zeros((int(2 * height), int(2 * height)), np.float32)
+    top, left = (int(rng.integers(0, page.shape[i] - ink.shape[i] + 1)) for i in (0, 1))
+    page[top : top + ink.shape[0], left : left + ink.shape[1]] = ink
+    return squared(page, rng)
+
+
 def _scanned(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """(H, W) float32 ink written on white paper and scanned: (H, W) uint8 grey."""
     paper_level, pen = rng.uniform(200, 250), rng.uniform(0, 80)

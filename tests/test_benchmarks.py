@@ -53,7 +53,9 @@ def test_robustness_quick_run_prints_every_kind(tmp_path):
     out = tmp_path / "robustness.json"
     done = run_script("benchmarks/robustness.py", "--count", 20, "--data", SAMPLE, "--json", out)
     assert done.returncode == 0, done.stderr[-3000:]
-    for row in ("| canvas |", "| cheque |", "| photo |", "blank canvas", "scribbles", "1 bit"):
+    rows = ("| canvas |", "| cheque |", "| photo |", "blank canvas", "scribbles", "1 bit")
+    rows += ("squared paper",)
+    for row in rows:
         assert row in done.stdout
     results = json.loads(out.read_text())["results"]
     assert results["canvas"]["digitrec"] > results["canvas"]["peers"]

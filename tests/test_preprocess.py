@@ -548,16 +548,7 @@ def test_a_digit_on_squared_paper_is_read_without_the_grid(recognizer, sample, m
     # rules. Measured on these 100: 97 read right, 75 with the vertical lines left in.
     from digitrec import segment
 
-    def on_squares(k):
-        rng = np.random.default_rng(k)
-        height = rng.uniform(40, 90)
-        ink = synthetic.strokes(sample.x_test[k], height, height * rng.uniform(0.06, 0.13))
-        page = np.zeros((int(2 * height), int(2 * height)), np.float32)
-        top, left = (int(rng.integers(0, page.shape[i] - ink.shape[i])) for i in (0, 1))
-        page[top : top + ink.shape[0], left : left + ink.shape[1]] = ink
-        return synthetic.squared(page, rng)
-
-    pages = [on_squares(k) for k in range(100)]
+    pages = [synthetic.on_squares(sample.x_test[k], np.random.default_rng(k)) for k in range(100)]
     read = recognizer.predict_many(pages)
     assert sum(p.digit == sample.y_test[k] for k, p in enumerate(read)) >= 95
     monkeypatch.setattr(segment, "drop_upright_rules", lambda mask: mask)
