@@ -31,9 +31,10 @@ number (synthetic.raised_cents: 0.45-0.65 of the digits' height, half of them un
 scanned on white and on cheque paper in a thin pen (a fine pen on large digits: 2.5-5% of the
 digits' height, where the other sets' pens are 6-13%; each digit's skeleton drawn with it,
 synthetic.strokes(thin=True)), two stored in 1 bit, their greys as dots (synthetic.one_bit:
-ordered or error-diffusion dithering, as a fax or a 1-bit scanner stores a page), and one
+ordered or error-diffusion dithering, as a fax or a 1-bit scanner stores a page), one
 written on squared paper (synthetic.squared: an exercise book's grid, 0.5-0.9 digit heights
-apart, scanned in colour).
+apart, scanned in colour), and one in a form's row of separate boxes, one digit a box
+(synthetic.boxed_digits, 3-9 digits).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -305,6 +306,15 @@ def main(argv=None) -> int:
     grid = np.random.default_rng(args.seed + 8 + len(treated))  # drawn after the 1-bit pages'
     name = "MNIST test, squared paper"
     numbers = list(make_numbers(data.x_test, data.y_test, "squared", args.count, grid))
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    boxes = np.random.default_rng(args.seed + 9 + len(treated))  # drawn after the grid's
+    numbers = []
+    for _ in range(args.count):  # a form's row of boxes, one digit a box, 3-9 digits
+        chosen = boxes.integers(0, len(data.x_test), int(boxes.integers(3, 10)))
+        image = synthetic.boxed_digits(list(data.x_test[chosen]), boxes)
+        numbers.append((image, "".join(map(str, data.y_test[chosen]))))
+    name = "MNIST test, a box per digit"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

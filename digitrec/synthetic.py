@@ -812,6 +812,30 @@ def squared(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
+def boxed_digits(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """A number written in a form's row of separate boxes, one digit a box, and scanned on
+    white paper: (28, 28) uint8 digits -> (H, W) uint8 gray. Boxes 1.0-1.4 digit heights wide
+    and 1.25-1.6 tall, 0.15-0.5 heights apart, their lines 1-2 pixels and as dark as the pen or
+    lighter; each digit a few pixels off its box's centre (now and then touching it)."""
+    height = rng.uniform(30, 60)
+    stroke = max(1.5, height * rng.uniform(0.06, 0.13))
+    cell_w, cell_h = int(height * rng.uniform(1.0, 1.4)), int(height * rng.uniform(1.25, 1.6))
+    gap, pad = int(height * rng.uniform(0.15, 0.5)), int(rng.integers(4, 14))
+    ink = np.zeros((cell_h + 2 * pad, len(digits) * (cell_w + gap) + 2 * pad), np.float32)
+    lines = np.zeros_like(ink)
+    thickness = int(rng.integers(1, 3))
+    for k, digit in enumerate(digits):
+        left = pad + k * (cell_w + gap)
+        cv2.rectangle(lines, (left, pad), (left + cell_w, pad + cell_h), 1.0, thickness)
+        piece = strokes(digit, height * rng.uniform(0.85, 1.05), stroke)
+        h, w = piece.shape
+        x = min(max(0, left + (cell_w - w) // 2 + int(rng.integers(-3, 4))), ink.shape[1] - w)
+        y = min(max(0, pad + (cell_h - h) // 2 + int(rng.integers(-3, 4))), ink.shape[0] - h)
+        np.maximum(ink[y : y + h, x : x + w], piece, out=ink[y : y + h, x : x + w])
+    ink = np.pad(np.maximum(ink, lines * rng.uniform(0.5, 1.0)), int(rng.integers(0, 13)))
+    return _scanned(ink, rng)
+
+
 def on_squares(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One (28, 28) uint8 digit written 40-90 px tall somewhere on a page of squared paper
     twice its height each way (synthetic.squared): (H, W, 3) uint8 RGB."""

@@ -77,6 +77,7 @@ def test_number_reading_quick_run_reports_each_set(tmp_path):
     assert "| MNIST test, cheque, thin pen |" in done.stdout
     assert "| MNIST test, cheque, 1-bit dithered |" in done.stdout
     assert "| MNIST test, squared paper |" in done.stdout
+    assert "| MNIST test, a box per digit |" in done.stdout
     assert "6-digit number" in done.stdout
     results = json.loads((tmp_path / "numbers.json").read_text())
     for row in results["sets"].values():

@@ -526,3 +526,22 @@ def test_read_number_on_squared_paper(recognizer, sample, monkeypatch):
     assert sum(recognizer.read_number(image).text == truth for image, truth in pages) >= 35
     monkeypatch.setattr(numbers, "drop_upright_rules", lambda mask: mask)
     assert sum(recognizer.read_number(image).text == truth for image, truth in pages) <= 31
+
+
+@pytest.mark.parametrize("touching", [False, True], ids=["apart", "a-digit-touching-its-box"])
+def test_read_number_in_a_row_of_boxes_one_digit_each(reader, sample, touching):
+    # A form's row of separate boxes, one digit in each: a digit touching its box made the two
+    # one stroke with nothing inside it, and the box's sides were read as 1s ("6722" as
+    # "617122").
+    digits = [6, 7, 2, 2]
+    cell, gap = 60, 16
+    image = np.zeros((100, len(digits) * (cell + gap) + 20), np.uint8)
+    for k, d in enumerate(digits):
+        x0 = 10 + k * (cell + gap)
+        piece = np.rint(synthetic.strokes(first(sample, d), 56, 6.0) * 255).astype(np.uint8)
+        h, w = piece.shape
+        x = x0 - 2 if touching and k == 1 else x0 + (cell - w) // 2  # the 7 meets its box
+        y = 50 - h // 2
+        image[y : y + h, x : x + w] = np.maximum(image[y : y + h, x : x + w], piece)
+        cv2.rectangle(image, (x0, 10), (x0 + cell, 89), 200, 2)
+    assert reader.read_number(np.pad(image, 8)).text == "6722"
