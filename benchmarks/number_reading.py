@@ -34,7 +34,8 @@ synthetic.strokes(thin=True)), two stored in 1 bit, their greys as dots (synthet
 ordered or error-diffusion dithering, as a fax or a 1-bit scanner stores a page), one
 written on squared paper (synthetic.squared: an exercise book's grid, 0.5-0.9 digit heights
 apart, scanned in colour), and one in a form's row of separate boxes, one digit a box
-(synthetic.boxed_digits, 3-9 digits).
+(synthetic.boxed_digits, 3-9 digits), and one cut out along its box's line, the first or last
+digit (or both) written up to the box's side (synthetic.in_box_cut_at_line).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -315,6 +316,18 @@ def main(argv=None) -> int:
         image = synthetic.boxed_digits(list(data.x_test[chosen]), boxes)
         numbers.append((image, "".join(map(str, data.y_test[chosen]))))
     name = "MNIST test, a box per digit"
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    cut_out = np.random.default_rng(args.seed + 10 + len(treated))  # after the boxes'
+    numbers = []
+    for _ in range(args.count):  # a field cut out along its box, a digit touching its side
+        chosen = cut_out.integers(
+            0, len(data.x_test), int(np.clip(cut_out.normal(5.5, 2.5), 2, 12))
+        )
+        ink = synthetic.compose_number(list(data.x_test[chosen]), cut_out, marks=False)
+        image = synthetic.in_box_cut_at_line(ink, cut_out)
+        numbers.append((image, "".join(map(str, data.y_test[chosen]))))
+    name = "MNIST test, box cut at its line, digits touching it"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

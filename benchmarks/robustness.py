@@ -20,7 +20,8 @@ digits of a narrow hand (0.5-0.75 of MNIST's width) are scanned; photos get a ha
 shadow; scans are made faint (pencil, a pale pen); digits are stored as Semeion keeps its
 European writers' digits (16x16, the box stretched to fill the square, black and white);
 cheque digits cut from an amount are made faint; cheque digits are stored in 1 bit (dithered);
-digits are written on squared paper (an exercise book's grid).
+digits are written on squared paper (an exercise book's grid); digits are written up to the
+side of a printed box and cut out along its line.
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -255,6 +256,20 @@ def squared_row(rec: Recognizer, data, chosen, rng) -> dict:
     }
 
 
+def box_cut_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Digits written up to the side of a printed box and cut out along its line
+    (synthetic.in_box_cut_at_line), sent as PNG."""
+
+    def files():
+        for i in chosen:
+            height = rng.uniform(40, 90)
+            ink = synthetic.strokes(data.x_test[i], height, height * rng.uniform(0.06, 0.13))
+            yield synthetic.encode(synthetic.in_box_cut_at_line(ink, rng), "cheque", rng)
+
+    row = _read_both_ways(rec, files(), data.y_test[chosen])
+    return {"touching its box, cut out along the box's line": row}
+
+
 def faint_cut_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Cheque digits cut from an amount (as in cut_rows, 5-25% past the box) in a pale pen:
     the page made faint (synthetic.faint: the ink's and the paper pattern's contrast cut to
@@ -338,6 +353,7 @@ def main(argv=None) -> int:
     rows.update(blank_paper_row(rec, max(len(chosen) // 5, 1), rng))
     rows.update(one_bit_row(rec, data, chosen, rng))
     rows.update(squared_row(rec, data, chosen, rng))
+    rows.update(box_cut_row(rec, data, chosen, rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}

@@ -143,6 +143,7 @@ def _strokes(ink: np.ndarray, threshold: float, whole: tuple[int, int] | None) -
         reference[i] = False
     biggest = areas[reference].max() if reference.any() else areas.max()
     keep = np.zeros(count, bool)
+    frame = None  # the line of a box around the picture that writing joins, when there is one
     tall = stats[1:, cv2.CC_STAT_HEIGHT] >= 0.5 * height
     for label in range(1, count):
         x, y, w, h, area = stats[label]
@@ -161,6 +162,16 @@ def _strokes(ink: np.ndarray, threshold: float, whole: tuple[int, int] | None) -
                 edge, length = labels[:, 0 if x == 0 else -1], h
             if np.count_nonzero(edge == label) < 0.8 * length:
                 along_top_or_bottom = along_a_side = False
+        if ring:  # a box cut at its line: a digit touching it from inside stays
+            from digitrec.segment import inside_line  # segment builds on this module
+
+            stroke = labels[y : y + h, x : x + w] == label
+            inside = inside_line(stroke)
+            if np.count_nonzero(stroke & inside) >= max(0.06 * biggest, 4e-5 * height * width):
+                keep[label] = True
+                frame = np.zeros(ink.shape, bool) if frame is None else frame
+                frame[y : y + h, x : x + w] |= stroke & ~inside
+                continue
         if (along_top_or_bottom or along_a_side or ring) and count > 2:
             continue
         # A crease or a fold: a thin line from the top of a page to its bottom, nothing else
@@ -187,7 +198,8 @@ def _strokes(ink: np.ndarray, threshold: float, whole: tuple[int, int] | None) -
     side = max(right - left, bottom - top)
     if side < MIN_INK_SIDE * max(height, width) or kept[:, 4].sum() < 6:
         return np.zeros(ink.shape, bool)  # a dot is not a digit
-    return mask.view(bool) if keep[1:].all() else keep[labels]  # 0/1 bytes read as bool
+    kept_mask = mask.view(bool) if keep[1:].all() else keep[labels]  # 0/1 bytes read as bool
+    return kept_mask if frame is None else kept_mask & ~frame
 
 
 def is_frame(stroke: np.ndarray, label: int | bool = True) -> bool:

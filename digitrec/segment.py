@@ -270,9 +270,8 @@ def drop_boxes(mask: np.ndarray) -> np.ndarray:
         stroke = labels[y : y + h, x : x + w] == label
         if not is_frame(stroke):
             continue
+        top, bottom, left, right = frame_bounds(stroke)
         inner = np.zeros((h, w), bool)
-        top, bottom = _line_width(stroke), h - _line_width(stroke[::-1])
-        left, right = _line_width(stroke.T), w - _line_width(stroke.T[::-1])
         inner[top:bottom, left:right] = True
         # Writing inside: strokes of their own, or the digit touching the box, part of it (a
         # form's row of boxes, one a digit). A square 0 alone has nothing inside its line.
@@ -315,6 +314,23 @@ def _upright_runs(u8: np.ndarray, length: int) -> np.ndarray:
         cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)),
     )
     return runs & u8
+
+
+def frame_bounds(stroke: np.ndarray) -> tuple[int, int, int, int]:
+    """A frame's stroke (a bool mask cut to its box) -> the rows and columns inside its line:
+    (top, bottom, left, right), its line as thick as it is along each side (_line_width)."""
+    height, width = stroke.shape
+    top, bottom = _line_width(stroke), height - _line_width(stroke[::-1])
+    return top, bottom, _line_width(stroke.T), width - _line_width(stroke.T[::-1])
+
+
+def inside_line(stroke: np.ndarray) -> np.ndarray:
+    """A frame's stroke (a bool mask cut to its box) -> the bool mask of what lies inside its
+    line: a digit touching the frame from inside is part of its stroke, and stays."""
+    top, bottom, left, right = frame_bounds(stroke)
+    inside = np.zeros(stroke.shape, bool)
+    inside[top:bottom, left:right] = True
+    return inside
 
 
 def _line_width(stroke: np.ndarray) -> int:

@@ -812,6 +812,24 @@ def squared(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
+def in_box_cut_at_line(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(H, W) float32 ink (a digit, or a number from compose_number) written up to the side of
+    a printed box and cut out along the box's line, as a form's field or a cheque's amount box
+    is cropped: the first or last stroke (or both) touching the box's side, 4-10 px of paper
+    above and below, the line 1-2 px at the picture's edge and as dark as the pen or lighter,
+    scanned on white or (a third of the time) cheque paper. -> (h, w) uint8 gray."""
+    ys, xs = np.nonzero(ink > 0.05)
+    ink = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    touching = int(rng.integers(0, 3))  # the left side, the right side, both
+    left = 1 if touching in (0, 2) else int(rng.integers(4, 11))
+    right = 1 if touching in (1, 2) else int(rng.integers(4, 11))
+    ink = np.pad(ink, ((int(rng.integers(4, 11)), int(rng.integers(4, 11))), (left, right)))
+    box = np.zeros_like(ink)
+    cv2.rectangle(box, (0, 0), (ink.shape[1] - 1, ink.shape[0] - 1), 1.0, int(rng.integers(1, 3)))
+    ink = np.maximum(ink, box * rng.uniform(0.5, 1.0))
+    return on_paper(ink, rng) if rng.random() < 1 / 3 else _scanned(ink, rng)
+
+
 def boxed_digits(digits: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     """A number written in a form's row of separate boxes, one digit a box, and scanned on
     white paper: (28, 28) uint8 digits -> (H, W) uint8 gray. Boxes 1.0-1.4 digit heights wide

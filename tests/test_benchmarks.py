@@ -54,7 +54,7 @@ def test_robustness_quick_run_prints_every_kind(tmp_path):
     done = run_script("benchmarks/robustness.py", "--count", 20, "--data", SAMPLE, "--json", out)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = ("| canvas |", "| cheque |", "| photo |", "blank canvas", "scribbles", "1 bit")
-    rows += ("squared paper",)
+    rows += ("squared paper", "cut out along the box's line")
     for row in rows:
         assert row in done.stdout
     results = json.loads(out.read_text())["results"]
@@ -78,6 +78,7 @@ def test_number_reading_quick_run_reports_each_set(tmp_path):
     assert "| MNIST test, cheque, 1-bit dithered |" in done.stdout
     assert "| MNIST test, squared paper |" in done.stdout
     assert "| MNIST test, a box per digit |" in done.stdout
+    assert "| MNIST test, box cut at its line, digits touching it |" in done.stdout
     assert "6-digit number" in done.stdout
     results = json.loads((tmp_path / "numbers.json").read_text())
     for row in results["sets"].values():
