@@ -167,7 +167,8 @@ def _strokes(ink: np.ndarray, threshold: float, whole: tuple[int, int] | None) -
 
             stroke = labels[y : y + h, x : x + w] == label
             inside = inside_line(stroke)
-            if np.count_nonzero(stroke & inside) >= max(0.06 * biggest, 4e-5 * height * width):
+            enough = max(0.06 * biggest, 4e-5 * height * width)
+            if _ruled_sides(stroke) and np.count_nonzero(stroke & inside) >= enough:
                 keep[label] = True
                 frame = np.zeros(ink.shape, bool) if frame is None else frame
                 frame[y : y + h, x : x + w] |= stroke & ~inside
@@ -200,6 +201,21 @@ def _strokes(ink: np.ndarray, threshold: float, whole: tuple[int, int] | None) -
         return np.zeros(ink.shape, bool)  # a dot is not a digit
     kept_mask = mask.view(bool) if keep[1:].all() else keep[labels]  # 0/1 bytes read as bool
     return kept_mask if frame is None else kept_mask & ~frame
+
+
+def _ruled_sides(stroke: np.ndarray) -> bool:
+    """Whether a frame's stroke (a bool mask cut to its box) is a printed box's line: along each
+    side one of its three outermost rows (columns) inked over 90% of its length. A 0 cut
+    tightly meets its box's sides in arcs, over part of them."""
+    return all(
+        (band.mean(axis=axis) >= 0.9).any()
+        for band, axis in (
+            (stroke[:3], 1),
+            (stroke[-3:], 1),
+            (stroke[:, :3], 0),
+            (stroke[:, -3:], 0),
+        )
+    )
 
 
 def is_frame(stroke: np.ndarray, label: int | bool = True) -> bool:

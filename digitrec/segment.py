@@ -410,6 +410,13 @@ def _extent_between_lines(u8: np.ndarray) -> int:
         cv2.MORPH_OPEN,
         cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)),
     )
+    lines = np.flatnonzero(across.any(axis=1))
+    if len(lines) == 0:
+        return u8.shape[0]
+    breaks = np.flatnonzero(np.diff(lines) > 1)
+    thickest = np.diff(np.concatenate([[-1], breaks, [len(lines) - 1]])).max()
+    if thickest > max(4, 0.1 * u8.shape[0]):
+        return u8.shape[0]  # a block across the picture (a 1 cut to its width), no ruled line
     rows = np.flatnonzero((u8 & (1 - cv2.dilate(across, np.ones((3, 1), np.uint8)))).any(axis=1))
     return int(rows[-1] - rows[0] + 1) if len(rows) else u8.shape[0]
 
