@@ -186,6 +186,19 @@ def _strokes(ink: np.ndarray, threshold: float, whole: tuple[int, int] | None) -
         if not whole and thin and (y == 0 or y + h == height) and np.count_nonzero(tall) <= 1:
             column = mask[:, x : x + w].any(axis=1)
             if column[0] and column[-1] and np.count_nonzero(column) >= CREASE_ROWS * height:
+                # A digit the line runs through (a notebook's margin line) stays without it.
+                stroke = labels[:, x : x + w] == label
+                line = stroke.sum(axis=0) >= 0.9 * height
+                grown = line.copy()  # and its anti-aliased edges, a column each side
+                grown[1:] |= line[:-1]
+                grown[:-1] |= line[1:]
+                line = grown
+                rest = np.count_nonzero(stroke[:, ~line])
+                if not line.any() or rest < max(0.06 * biggest, 4e-5 * height * width):
+                    continue
+                keep[label] = True
+                frame = np.zeros(ink.shape, bool) if frame is None else frame
+                frame[:, x : x + w] |= stroke & line
                 continue
         # Specks: tiny next to the biggest stroke, or a few pixels in absolute terms.
         if area >= max(0.06 * biggest, 4e-5 * height * width):

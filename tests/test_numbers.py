@@ -550,3 +550,12 @@ def test_read_number_in_a_row_of_boxes_one_digit_each(reader, sample, touching):
         image[y : y + h, x : x + w] = np.maximum(image[y : y + h, x : x + w], piece)
         cv2.rectangle(image, (x0, 10), (x0 + cell, 89), 200, 2)
     assert reader.read_number(np.pad(image, 8)).text == "6722"
+
+
+def test_read_number_with_a_margin_line_through_its_last_digit(reader, sample):
+    # A notebook's margin line from the page's top to its bottom, through the last digit near
+    # the picture's side: dropped as a crease, it took the digit joined to it along.
+    image = np.pad(written(sample, [2, 5, 3, 0, 7, 1, 4, 6], gaps=[16] * 7), ((40, 40), (8, 8)))
+    ys, xs = np.nonzero(image)
+    image[:, xs.max() - 6 : xs.max() - 4] = 180
+    assert reader.read_number(255 - image).text == "25307146"
