@@ -64,14 +64,16 @@ FLAT_LINE = 4
 # of the ink map before it is thresholded again (ink.without_print): a fine pen's lines are as
 # pale as the print's, whose level set the threshold, and lost their digits. Numbers of MNIST
 # training digits 55,000-59,999 written with a fine pen (the pen 2.5-5% of the digits' height)
-# on cheque paper: 132 -> 144 of 200 read exactly (the segmenter alone 57 -> 83; 110 -> 129
-# while compose_number drew the marks bolder than such digits); with a
+# on cheque paper: 132 -> 140 of 200 read exactly (110 -> 129 while compose_number drew the
+# marks bolder than such digits, the web then judged as a number's, below); with a
 # normal pen the five kinds 1,415 -> 1,422 of 1,500, a printed '$' 258 -> 266 of 300, raised
 # cents 164 -> 170 of 200, cut from a page 178 -> 181, leaning cheques 186 -> 183; 21,696 ->
 # 21,712 single validation digits of 11 kinds (cheques 1,951 -> 1,967 of 2,000). A page whose
-# mask is a printed web already, judged as a number's (WEB_DIGITS: blank paper), keeps it, and
-# so does one whose strongest ink was the print (ink.WEB_KEPT): blank cheque pages read as a
-# number 32 -> 34 of 200 (47 without those two tests). About 1.5 ms more per cheque number.
+# mask is a printed web already (printed_web, as one digit's is judged: blank paper) keeps it,
+# and so does one whose strongest ink was the print (ink.WEB_KEPT). 400 blank cheque pages
+# (half faint): a digit (predict) 51 -> 49, a number 26 -> 25; without those two tests 62 and
+# 29; with the web judged as a number's (16 pieces) 62 and 29, fine-pen cheques 144 instead of
+# 140. About 1.5 ms more per cheque number.
 WEB_PRINT = True
 WEB_DIGITS = 16  # a number's biggest pieces, up to 12 digits and marks (printed_web)
 CREASE_ROWS = 0.95  # a crease's column holds ink in this share of a page's rows (ink_mask)
@@ -114,7 +116,7 @@ def ink_mask(ink: np.ndarray, whole: tuple[int, int] | None = None) -> np.ndarra
         return np.zeros(ink.shape, bool)
     texture = 0.0 if whole else _texture_level(ink)
     mask = _strokes(ink, max(otsu(ink), 0.3, texture), whole)
-    if not texture or not WEB_PRINT or printed_web(mask, biggest=WEB_DIGITS):
+    if not texture or not WEB_PRINT or printed_web(mask):
         return mask
     unprinted = without_print(ink)  # patterned paper: its repeating lines taken out
     if unprinted is None:
