@@ -503,7 +503,7 @@ def test_read_number_of_cheques_stored_in_one_bit(recognizer, sample, monkeypatc
 def test_read_number_of_cheques_in_a_thin_pen(recognizer, sample, monkeypatch):
     # A fine pen (2.5-5% of the digits' height) on cheque paper: its lines are as pale as the
     # print's, whose level sets the threshold; with the print's repeating lines taken out first
-    # (ink.without_print) more of the pen stays. Measured on these 100: 79 read exactly, 72
+    # (ink.without_print) more of the pen stays. Measured on these 200: 154 read exactly, 142
     # with the print left in.
     def written_thin(seed):
         rng = np.random.default_rng(seed)
@@ -511,10 +511,10 @@ def test_read_number_of_cheques_in_a_thin_pen(recognizer, sample, monkeypatch):
         ink = synthetic.compose_number(list(sample.x_test[chosen]), rng, pen=(0.025, 0.05))
         return synthetic.render_number(ink, "cheque", rng), "".join(map(str, sample.y_test[chosen]))
 
-    numbers = [written_thin(seed) for seed in range(100)]
-    assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) >= 77
+    numbers = [written_thin(seed) for seed in range(200)]
+    assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) >= 151
     monkeypatch.setattr(preprocess, "WEB_PRINT", False)
-    assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) <= 74
+    assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) <= 145
 
 
 def test_read_number_on_squared_paper(recognizer, sample, monkeypatch):
