@@ -82,7 +82,7 @@ DESCREEN = 1.0
 # all frequencies (without_print). A frequency WEB_PEAK times its neighbourhood (a median over
 # 5 x 5 frequencies, then a mean over WEB_SPREAD x WEB_SPREAD) is lowered to it, except under
 # WEB_LOWEST cycles per pixel (the writing's own shape, the light) and on the axes (straight
-# rules and a form's box, which later steps find whole). See preprocess.ink_mask for the figures.
+# rules and a form's box, which later steps find whole). Figures: preprocess.WEB_PRINT.
 WEB_PEAK = 3.0
 WEB_SPREAD = 9
 WEB_LOWEST = 0.04

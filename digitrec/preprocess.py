@@ -64,9 +64,9 @@ FLAT_LINE = 4
 # of the ink map before it is thresholded again (ink.without_print): a fine pen's lines are as
 # pale as the print's, whose level set the threshold, and lost their digits. Numbers of MNIST
 # training digits 55,000-59,999 written with a fine pen (the pen 2.5-5% of the digits' height)
-# on cheque paper: 132 -> 140 of 200 read exactly (110 -> 129 while compose_number drew the
-# marks bolder than such digits, the web then judged as a number's, below); with a
-# normal pen the five kinds 1,415 -> 1,422 of 1,500, a printed '$' 258 -> 266 of 300, raised
+# on cheque paper: 132 -> 140 of 200 read exactly. A first version (the web judged as a
+# number's, below; the marks drawn bolder than such digits): fine-pen cheques 110 -> 129; with
+# a normal pen the five kinds 1,415 -> 1,422 of 1,500, a printed '$' 258 -> 266 of 300, raised
 # cents 164 -> 170 of 200, cut from a page 178 -> 181, leaning cheques 186 -> 183; 21,696 ->
 # 21,712 single validation digits of 11 kinds (cheques 1,951 -> 1,967 of 2,000). A page whose
 # mask is a printed web already (printed_web, as one digit's is judged: blank paper) keeps it,
