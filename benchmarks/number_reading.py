@@ -138,6 +138,17 @@ def make_numbers(
         yield image, "".join(map(str, labels[chosen]))
 
 
+def celled_numbers(write, images, labels, count: int, rng) -> list:
+    """`count` (image, truth) pairs of 3-9 digits, each digit written in a printed cell of a
+    form by `write` (synthetic.comb_field: a comb field; synthetic.boxed_digits: a row of
+    boxes), which takes the digits and `rng`."""
+    numbers = []
+    for _ in range(count):
+        chosen = rng.integers(0, len(images), int(rng.integers(3, 10)))
+        numbers.append((write(list(images[chosen]), rng), "".join(map(str, labels[chosen]))))
+    return numbers
+
+
 def score(rec: Recognizer, numbers: list, sheet: list) -> dict:
     found = {"digitrec": [], "segmenter": [], "components": []}
     alone = Recognizer(rec.runner, rec.metadata, rec.path, strings=False)
@@ -268,12 +279,8 @@ def main(argv=None) -> int:
         numbers = [(page(image, drawn) if page else image, truth) for image, truth in made]
         results[name] = score(rec, numbers, sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
-    comb = np.random.default_rng(args.seed + 2 + len(treated))
-    numbers = []
-    for _ in range(args.count):  # a form's comb field: one digit a printed cell, 3-9 digits
-        chosen = comb.integers(0, len(data.x_test), int(comb.integers(3, 10)))
-        image = synthetic.comb_field(list(data.x_test[chosen]), comb)
-        numbers.append((image, "".join(map(str, data.y_test[chosen]))))
+    comb = np.random.default_rng(args.seed + 2 + len(treated))  # one digit a printed cell
+    numbers = celled_numbers(synthetic.comb_field, data.x_test, data.y_test, args.count, comb)
     results["MNIST test, comb field"] = score(rec, numbers, sheet)
     print(f"  MNIST test, comb field: {results['MNIST test, comb field']['digitrec']}", flush=True)
     printed = np.random.default_rng(args.seed + 3 + len(treated))  # drawn after the comb's
@@ -310,11 +317,7 @@ def main(argv=None) -> int:
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     boxes = np.random.default_rng(args.seed + 9 + len(treated))  # drawn after the grid's
-    numbers = []
-    for _ in range(args.count):  # a form's row of boxes, one digit a box, 3-9 digits
-        chosen = boxes.integers(0, len(data.x_test), int(boxes.integers(3, 10)))
-        image = synthetic.boxed_digits(list(data.x_test[chosen]), boxes)
-        numbers.append((image, "".join(map(str, data.y_test[chosen]))))
+    numbers = celled_numbers(synthetic.boxed_digits, data.x_test, data.y_test, args.count, boxes)
     name = "MNIST test, a box per digit"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)

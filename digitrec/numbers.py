@@ -40,7 +40,7 @@ import numpy as np
 
 from digitrec import straighten
 from digitrec.decode import MIN_LINE_SIDE, to_array
-from digitrec.preprocess import WEB_DIGITS, fit_mnist, ink_and_mask, printed_web
+from digitrec.preprocess import fit_mnist, ink_and_mask, printed_web
 from digitrec.segment import (
     WIDE,
     atoms,
@@ -117,6 +117,7 @@ PASSED_OVER_SURE = 0.9
 # 9; 800 numbers of training digits read right (cheques, faint cheques, photos, scans): the
 # most sure digit of each at least 0.67; 1,500 in the benchmark's five kinds 1,415 either way.
 NO_NUMBER_BELOW = 0.5
+WEB_DIGITS = 16  # a number's biggest pieces, up to 12 digits and marks (preprocess.printed_web)
 
 
 @dataclass

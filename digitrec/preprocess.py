@@ -75,7 +75,6 @@ FLAT_LINE = 4
 # 29; with the web judged as a number's (16 pieces) 62 and 29, fine-pen cheques 144 instead of
 # 140. About 1.5 ms more per cheque number.
 WEB_PRINT = True
-WEB_DIGITS = 16  # a number's biggest pieces, up to 12 digits and marks (printed_web)
 CREASE_ROWS = 0.95  # a crease's column holds ink in this share of a page's rows (ink_mask)
 # A picture whose ink is WEB_PIECES pieces or more, the three biggest (for a number, the 16
 # biggest) holding under WEB_SHARE of it, is a printed web with no writing (printed_web). 60

@@ -170,12 +170,8 @@ def drop_upright_rules(mask: np.ndarray) -> np.ndarray:
     found = np.isin(labels, lines).view(np.uint8)
     found = cv2.dilate(found, np.ones((1, 3), np.uint8)) & u8  # its anti-aliased edges too
     # The writing: what is left once these and any lines across the picture are set aside.
-    across = cv2.morphologyEx(
-        cv2.dilate(u8, np.ones((3, 1), np.uint8)),
-        cv2.MORPH_OPEN,
-        cv2.getStructuringElement(cv2.MORPH_RECT, (int(0.9 * mask.shape[1]) | 1, 1)),
-    )
-    rest = u8 & (1 - found) & (1 - cv2.dilate(across, np.ones((3, 1), np.uint8)))
+    across = cv2.dilate(_lines_across(u8), np.ones((3, 1), np.uint8))
+    rest = u8 & (1 - found) & (1 - across)
     rows = np.flatnonzero(rest.any(axis=1))
     if len(rows) == 0 or rows[-1] - rows[0] + 1 > UPRIGHT_ROOM * height:
         return mask  # nothing else, or writing as tall as the picture: a tight crop
@@ -316,6 +312,16 @@ def _upright_runs(u8: np.ndarray, length: int) -> np.ndarray:
     return runs & u8
 
 
+def _lines_across(u8: np.ndarray) -> np.ndarray:
+    """The ink (uint8 mask) of straight runs across 90% of the picture's width: ruled lines, a
+    grid's or a form's. A printed line drifts a row or two, so rows are merged in threes."""
+    return cv2.morphologyEx(
+        cv2.dilate(u8, np.ones((3, 1), np.uint8)),
+        cv2.MORPH_OPEN,
+        cv2.getStructuringElement(cv2.MORPH_RECT, (int(0.9 * u8.shape[1]) | 1, 1)),
+    )
+
+
 def frame_bounds(stroke: np.ndarray) -> tuple[int, int, int, int]:
     """A frame's stroke (a bool mask cut to its box) -> the rows and columns inside its line:
     (top, bottom, left, right), its line as thick as it is along each side (_line_width)."""
@@ -404,12 +410,7 @@ def _extent_between_lines(u8: np.ndarray) -> int:
     """How tall the ink (uint8 mask) is once straight runs across 90% of the picture are set
     aside: a digit on ruled or squared paper, whose lines above and below it made the ink as
     tall as the picture and so each line too short, against that, to be a rule."""
-    length = int(0.9 * u8.shape[1]) | 1
-    across = cv2.morphologyEx(
-        cv2.dilate(u8, np.ones((3, 1), np.uint8)),
-        cv2.MORPH_OPEN,
-        cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)),
-    )
+    across = _lines_across(u8)
     lines = np.flatnonzero(across.any(axis=1))
     if len(lines) == 0:
         return u8.shape[0]
@@ -432,10 +433,7 @@ def only_rules(u8: np.ndarray) -> bool:
     length = int(0.9 * width) | 1
     if length < 8 or 2 * int(cv2.reduce(u8, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).max()) < length:
         return False  # no row even half inked: no line across (most numbers, at once)
-    merged = cv2.dilate(u8, np.ones((3, 1), np.uint8))  # a printed line drifts a row or two
-    runs = cv2.morphologyEx(
-        merged, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
-    )
+    runs = _lines_across(u8)
     if not runs.any():
         return False
     rows = np.flatnonzero(runs.any(axis=1))

@@ -49,6 +49,16 @@ def written(sample, digits, gaps, height=60, stroke=6.0, marks=()) -> np.ndarray
     return np.rint(frame[:, : x + 20] * 255).astype(np.uint8)
 
 
+def drawn_number(sample, seed: int, kind: str, pen=None, page=None) -> tuple[np.ndarray, str]:
+    """A number of 2-6 test digits (synthetic.compose_number, with `pen`) drawn as `kind`
+    (synthetic.render_number), then `page(image, rng)` where given: (image, its digits)."""
+    rng = np.random.default_rng(seed)
+    chosen = rng.integers(0, len(sample.x_test), int(rng.integers(2, 7)))
+    ink = synthetic.compose_number(list(sample.x_test[chosen]), rng, pen=pen)
+    image = synthetic.render_number(ink, kind, rng)
+    return (image if page is None else page(image, rng)), "".join(map(str, sample.y_test[chosen]))
+
+
 # --- reading --------------------------------------------------------------------------------------
 
 
@@ -487,14 +497,7 @@ def test_line_reader_reads_twelve_digits_touching_and_apart(recognizer, sample):
 def test_read_number_of_cheques_stored_in_one_bit(recognizer, sample, monkeypatch):
     # A fax or a 1-bit scan stores the cheque's grey paper as dots (synthetic.one_bit). Measured
     # on these 20: 19 read exactly, 1 with the dots left as they are (ink._descreened).
-    def stored(seed):
-        rng = np.random.default_rng(seed)
-        chosen = rng.integers(0, len(sample.x_test), int(rng.integers(2, 7)))
-        ink = synthetic.compose_number(list(sample.x_test[chosen]), rng)
-        page = synthetic.one_bit(synthetic.render_number(ink, "cheque", rng), rng)
-        return page, "".join(map(str, sample.y_test[chosen]))
-
-    numbers = [stored(seed) for seed in range(20)]
+    numbers = [drawn_number(sample, seed, "cheque", page=synthetic.one_bit) for seed in range(20)]
     assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) >= 17
     monkeypatch.setattr(ink_module, "_descreened", lambda image: image)
     assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) <= 5
@@ -505,13 +508,7 @@ def test_read_number_of_cheques_in_a_thin_pen(recognizer, sample, monkeypatch):
     # print's, whose level sets the threshold; with the print's repeating lines taken out first
     # (ink.without_print) more of the pen stays. Measured on these 200: 154 read exactly, 142
     # with the print left in.
-    def written_thin(seed):
-        rng = np.random.default_rng(seed)
-        chosen = rng.integers(0, len(sample.x_test), int(rng.integers(2, 7)))
-        ink = synthetic.compose_number(list(sample.x_test[chosen]), rng, pen=(0.025, 0.05))
-        return synthetic.render_number(ink, "cheque", rng), "".join(map(str, sample.y_test[chosen]))
-
-    numbers = [written_thin(seed) for seed in range(200)]
+    numbers = [drawn_number(sample, seed, "cheque", pen=(0.025, 0.05)) for seed in range(200)]
     assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) >= 151
     monkeypatch.setattr(preprocess, "WEB_PRINT", False)
     assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) <= 145
@@ -520,14 +517,7 @@ def test_read_number_of_cheques_in_a_thin_pen(recognizer, sample, monkeypatch):
 def test_read_number_on_squared_paper(recognizer, sample, monkeypatch):
     # An exercise book's grid: its vertical lines were read as 1s (segment.drop_upright_rules).
     # Measured on these 40: 37 read exactly, 29 with the lines left in.
-    def written_on_squares(seed):
-        rng = np.random.default_rng(seed)
-        chosen = rng.integers(0, len(sample.x_test), int(rng.integers(2, 7)))
-        ink = synthetic.compose_number(list(sample.x_test[chosen]), rng)
-        truth = "".join(map(str, sample.y_test[chosen]))
-        return synthetic.render_number(ink, "squared", rng), truth
-
-    pages = [written_on_squares(seed) for seed in range(40)]
+    pages = [drawn_number(sample, seed, "squared") for seed in range(40)]
     assert sum(recognizer.read_number(image).text == truth for image, truth in pages) >= 35
     monkeypatch.setattr(numbers, "drop_upright_rules", lambda mask: mask)
     assert sum(recognizer.read_number(image).text == truth for image, truth in pages) <= 31
