@@ -266,15 +266,13 @@ def drop_boxes(mask: np.ndarray) -> np.ndarray:
         stroke = labels[y : y + h, x : x + w] == label
         if not is_frame(stroke):
             continue
-        top, bottom, left, right = frame_bounds(stroke)
-        inner = np.zeros((h, w), bool)
-        inner[top:bottom, left:right] = True
+        bounds = frame_bounds(stroke)
+        top, bottom, left, right = bounds
         # Writing inside: strokes of their own, or the digit touching the box, part of it (a
         # form's row of boxes, one a digit). A square 0 alone has nothing inside its line.
-        if not inside.any() and not (stroke & inner).any():
+        if not inside.any() and not stroke[top:bottom, left:right].any():
             continue
-        thickest = max(top, h - bottom, left, w - right)
-        inner[top:bottom, left:right] &= ~_dividers(stroke[top:bottom, left:right], thickest)
+        inner = inside_line(stroke, bounds)
         if out is mask:
             out = mask.copy()
         out[y : y + h, x : x + w] &= inner | ~stroke
@@ -330,12 +328,15 @@ def frame_bounds(stroke: np.ndarray) -> tuple[int, int, int, int]:
     return top, bottom, _line_width(stroke.T), width - _line_width(stroke.T[::-1])
 
 
-def inside_line(stroke: np.ndarray) -> np.ndarray:
-    """A frame's stroke (a bool mask cut to its box) -> the bool mask of what lies inside its
-    line: a digit touching the frame from inside is part of its stroke, and stays."""
-    top, bottom, left, right = frame_bounds(stroke)
+def inside_line(stroke: np.ndarray, bounds: tuple[int, int, int, int] | None = None):
+    """A frame's stroke (a bool mask cut to its box; `bounds` its frame_bounds when known) ->
+    the bool mask of what lies inside its line, less the lines parting it into cells
+    (_dividers): a digit touching the frame from inside is part of its stroke, and stays."""
+    height, width = stroke.shape
+    top, bottom, left, right = bounds or frame_bounds(stroke)
     inside = np.zeros(stroke.shape, bool)
-    inside[top:bottom, left:right] = True
+    thickest = max(top, height - bottom, left, width - right)
+    inside[top:bottom, left:right] = ~_dividers(stroke[top:bottom, left:right], thickest)
     return inside
 
 

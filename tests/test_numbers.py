@@ -171,7 +171,9 @@ def test_read_number_ignores_a_printed_box_around_it(reader, sample, broken):
 
 
 @pytest.mark.parametrize(
-    "broken", [False, True, "side"], ids=["whole-comb", "comb-in-pieces", "comb-side-broken"]
+    "broken",
+    [False, True, "side", "cut"],
+    ids=["whole-comb", "comb-in-pieces", "comb-side-broken", "comb-cut-at-its-line"],
 )
 def test_read_number_in_a_comb_field_one_digit_a_cell(reader, sample, broken):
     # A form's comb field: printed lines part the box into cells. They were read as 1s
@@ -194,7 +196,9 @@ def test_read_number_in_a_comb_field_one_digit_a_cell(reader, sample, broken):
         image[78:86, 8:13] = 0  # is found by its rules and one side, the cells by the lines
         image[75:92, 8 + cell : 13 + cell] = 0  # that part them (segment._evenly_spaced)
         image[8:22, 8 + 3 * cell : 13 + 3 * cell] = 0
-    image = np.pad(image, 8)
+    # Cut out along its line, the comb is a ring around the picture whose line goes, not the
+    # lines parting it (segment.inside_line).
+    image = image[9:91, 9 : 12 + cell * len(digits)] if broken == "cut" else np.pad(image, 8)
     assert reader.read_number(image).text == "25307"
 
 
