@@ -13,6 +13,7 @@ from digitrec.decode import MIN_WORK_SIDE
 from digitrec.ink import flat_drawing
 from digitrec.preprocess import (
     ImageError,
+    components,
     drop_edge_fragments,
     fit_mnist,
     ink_and_mask,
@@ -345,6 +346,23 @@ def test_digits_on_a_web_as_bright_as_the_pen_are_found():
     assert not mask[80, 80] and mask.mean() < 0.2  # ...and not the web, nor the loop filled
 
 
+def test_a_fine_pen_on_a_printed_web_comes_out_whole():
+    # Where a fine pen's stroke runs along the print's lines, taking the print out takes some
+    # of the stroke too: the 0s came out in 2, 3 and 7 pieces, read as marks or as nothing.
+    yy, xx = np.mgrid[:160, :320]
+    one_way = np.sin((xx + 0.5 * yy) * 2 * np.pi / 7) > 0.6  # the print: two sets of lines
+    other_way = np.sin((xx - 0.7 * yy) * 2 * np.pi / 9) > 0.7
+    web = one_way | other_way
+    ink = web.astype(np.float32) * np.float32(0.7)
+    for x in (60, 160, 260):
+        cv2.ellipse(ink, (x, 80), (28, 45), 0, 0, 360, 1.0, 2)  # three 0s in a fine pen
+    mask = ink_mask(cv2.GaussianBlur(ink, (3, 3), 0))
+    for x in (60, 160, 260):
+        assert components(mask[:, x - 40 : x + 40].view(np.uint8))[0] == 2  # one stroke each
+        assert mask[80, x - 28 : x - 26].any()  # on the 0's line, not filled
+    assert not mask[:, 100:122].any() and not mask[:, 198:222].any()  # the web between them goes
+
+
 @pytest.mark.parametrize("rules", [(160,), (40, 160)], ids=["under", "under-and-over"])
 def test_to_model_input_ignores_ruled_lines(rules, seven):
     # A digit on ruled paper or a form: printed lines across the page, through its foot.
@@ -418,6 +436,22 @@ def test_ink_mask_keeps_a_thin_one_beside_an_underline():
     assert mask[30:76, 200].all()  # the 1 stays
     assert mask[50, 80] and mask[90, 200]  # so do the 0 and the underline (dropped later)
     assert not mask[15:26, 295:306].any()  # the speck does not
+
+
+def test_ink_mask_keeps_small_cents_beside_digits_joined_to_their_underline():
+    # Digits written through their underline make one stroke several digits wide: judged by
+    # its whole area, the small cents raised after the amount were specks ("548522" -> "5485").
+    ink = np.zeros((100, 400), np.float32)
+    cv2.line(ink, (20, 85), (260, 85), 1.0, 3)  # the underline
+    for x in (40, 100, 160, 220):  # four 0s down to the underline: one stroke
+        cv2.ellipse(ink, (x, 55), (20, 30), 0, 0, 360, 1.0, 3)
+    cv2.line(ink, (290, 15), (290, 40), 1.0, 2)  # cents: a small 1 (~50 px)...
+    cv2.ellipse(ink, (320, 28), (7, 12), 0, 0, 360, 1.0, 2)  # ...and a small 0 (~100 px)
+    cv2.circle(ink, (370, 60), 1, 1.0, -1)  # a speck: 5 pixels
+    mask = ink_mask(ink)
+    assert mask[15:41, 290].all() and mask[28, 313]  # the cents stay
+    assert mask[55, 20] and mask[85, 250]  # so do the digits and their underline
+    assert not mask[55:66, 365:376].any()  # the speck does not
 
 
 def test_ink_mask_drops_a_crease_across_a_page_but_not_a_one():
