@@ -35,7 +35,8 @@ ordered or error-diffusion dithering, as a fax or a 1-bit scanner stores a page)
 written on squared paper (synthetic.squared: an exercise book's grid, 0.5-0.9 digit heights
 apart, scanned in colour), and one in a form's row of separate boxes, one digit a box
 (synthetic.boxed_digits, 3-9 digits), and one cut out along its box's line, the first or last
-digit (or both) written up to the box's side (synthetic.in_box_cut_at_line).
+digit (or both) written up to the box's side (synthetic.in_box_cut_at_line), and on cheque
+paper after a sign printed with letters ('R$', 'US$' or 'EUR', a third of the numbers each).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -331,6 +332,14 @@ def main(argv=None) -> int:
         image = synthetic.in_box_cut_at_line(ink, cut_out)
         numbers.append((image, "".join(map(str, data.y_test[chosen]))))
     name = "MNIST test, box cut at its line, digits touching it"
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    lettered = np.random.default_rng(args.seed + 11 + len(treated))  # after the cut-out boxes'
+    numbers = []
+    for k, sign in enumerate(("R$", "US$", "EUR")):  # a third of the numbers after each
+        share = args.count // 3 + (k < args.count % 3)
+        numbers += make_numbers(data.x_test, data.y_test, "cheque", share, lettered, sign=sign)
+    name = "MNIST test, cheque, printed 'R$', 'US$', 'EUR'"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

@@ -79,6 +79,7 @@ def test_number_reading_quick_run_reports_each_set(tmp_path):
     assert "| MNIST test, squared paper |" in done.stdout
     assert "| MNIST test, a box per digit |" in done.stdout
     assert "| MNIST test, box cut at its line, digits touching it |" in done.stdout
+    assert "| MNIST test, cheque, printed 'R$', 'US$', 'EUR' |" in done.stdout
     assert "6-digit number" in done.stdout
     results = json.loads((tmp_path / "numbers.json").read_text())
     for row in results["sets"].values():
