@@ -117,7 +117,8 @@ DIVIDER = 0.9
 # A straight slanted stroke SLASH_HEIGHT line heights tall is a '/'... At 1.2 a leaning 1
 # written a little taller than its neighbours went as one ("58,100" read "5800"): 200 cursive
 # cheques of training digits 184 -> 187 at 1.3; 400 numbers with a '/' in half of them (a
-# written '/' is 1.4 heights, synthetic._mark) 378 -> 377 (1.35: 374, 1.45: 371).
+# written '/' is 1.4 heights, synthetic._mark) 378 -> 377 (1.35: 374, 1.45: 371), measured
+# before preprocess._bridged kept to pieces of pen (1.3 after it: 187 and 375).
 SLASH_HEIGHT = 1.3
 SLASH_SLANT = 0.35  # ...when it leans at least this far (run over rise, about 20 degrees)
 # ...and reaches this many line heights above the digits' tops or below their baseline, as a
