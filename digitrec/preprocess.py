@@ -181,6 +181,8 @@ def _strokes(ink: np.ndarray, threshold: float, whole: tuple[int, int] | None) -
     wide = stats[1:, cv2.CC_STAT_WIDTH] / np.maximum(stats[1:, cv2.CC_STAT_HEIGHT], 1)
     per_digit = areas / np.maximum(1.0, wide)
     biggest = per_digit[reference].max() if reference.any() else per_digit.max()
+    # Specks: tiny next to the biggest stroke, or a few pixels in absolute terms.
+    speck = max(0.06 * biggest, 4e-5 * height * width)
     keep = np.zeros(count, bool)
     frame = None  # the line of a box around the picture that writing joins, when there is one
     tall = stats[1:, cv2.CC_STAT_HEIGHT] >= 0.5 * height
@@ -206,8 +208,7 @@ def _strokes(ink: np.ndarray, threshold: float, whole: tuple[int, int] | None) -
 
             stroke = labels[y : y + h, x : x + w] == label
             inside = inside_line(stroke)
-            enough = max(0.06 * biggest, 4e-5 * height * width)
-            if _ruled_sides(stroke) and np.count_nonzero(stroke & inside) >= enough:
+            if _ruled_sides(stroke) and np.count_nonzero(stroke & inside) >= speck:
                 keep[label] = True
                 frame = np.zeros(ink.shape, bool) if frame is None else frame
                 frame[y : y + h, x : x + w] |= stroke & ~inside
@@ -233,14 +234,13 @@ def _strokes(ink: np.ndarray, threshold: float, whole: tuple[int, int] | None) -
                 grown[:-1] |= line[1:]
                 line = grown
                 rest = np.count_nonzero(stroke[:, ~line])
-                if not line.any() or rest < max(0.06 * biggest, 4e-5 * height * width):
+                if not line.any() or rest < speck:
                     continue
                 keep[label] = True
                 frame = np.zeros(ink.shape, bool) if frame is None else frame
                 frame[:, x : x + w] |= stroke & line
                 continue
-        # Specks: tiny next to the biggest stroke, or a few pixels in absolute terms.
-        if area >= max(0.06 * biggest, 4e-5 * height * width):
+        if area >= speck:
             keep[label] = True
     kept = stats[keep]
     if len(kept) == 0:

@@ -172,8 +172,11 @@ def drop_upright_rules(mask: np.ndarray) -> np.ndarray:
     ]
     if not lines:
         return mask
-    found = np.isin(labels, lines).view(np.uint8)
-    found = cv2.dilate(found, np.ones((1, 3), np.uint8)) & u8  # its anti-aliased edges too
+
+    def ink_of(chosen):  # the lines' ink, with their anti-aliased edges
+        return cv2.dilate(np.isin(labels, chosen).view(np.uint8), np.ones((1, 3), np.uint8)) & u8
+
+    found = ink_of(lines)
     # The writing: what is left once these and any lines across the picture are set aside.
     across = cv2.dilate(_lines_across(u8), np.ones((3, 1), np.uint8))
     rest = u8 & (1 - found) & (1 - across)
@@ -185,7 +188,7 @@ def drop_upright_rules(mask: np.ndarray) -> np.ndarray:
         lines = [k for k in lines if stats[k, cv2.CC_STAT_WIDTH] <= UPRIGHT_THIN * pen]
         if not lines:
             return mask
-        found = cv2.dilate(np.isin(labels, lines).view(np.uint8), np.ones((1, 3), np.uint8)) & u8
+        found = ink_of(lines)
     # Where a line crossed a digit's stroke, the stroke is mended across it.
     kept = u8 & (1 - found)
     closed = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8))
