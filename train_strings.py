@@ -60,6 +60,7 @@ PROCESSES = 0  # cores making the lines; 0: all of this machine's
 TRAINING_DIGITS = (
     55_000  # training digits below this index make training lines, the rest validation
 )
+KERAS_BATCH = 256  # lines of one width the Keras model reads at once for its scores
 
 
 def settings_parser() -> argparse.ArgumentParser:
@@ -68,6 +69,13 @@ def settings_parser() -> argparse.ArgumentParser:
         if name.isupper() and isinstance(value, (int, float, str)):
             flag = "--" + name.lower().replace("_", "-")
             parser.add_argument(flag, type=type(value), default=value, help=f"default: {value!r}")
+    parser.add_argument(
+        "--reblend",
+        action="store_true",
+        help="set the model at --out, fine-tuned from its --init with some --blend (its .json "
+        "says which), to --blend of its fine-tuned weights instead, without training again; "
+        "then run --twin-only",
+    )
     parser.add_argument(
         "--twin-only",
         action="store_true",
@@ -161,12 +169,20 @@ def predictor(model):
     return lambda batch: keras.ops.convert_to_numpy(model(batch, training=False))
 
 
-def read_lines(predict, lines: list) -> list[str]:
-    """The greedy reading of every line by `predict`: (1, 32, W, 1) -> (1, T, 11)."""
-    texts = []
-    for image, _ in lines:
-        steps = predict(image.astype(np.float32)[None, :, :, None] / 255.0)[0]
-        texts.append(strings.decode(steps).text)
+def read_lines(predict, lines: list, batch: int = 1) -> list[str]:
+    """The greedy reading of every line by `predict`: (B, 32, W, 1) -> (B, T, 11), B at most
+    `batch` lines of one width (a Keras model reads 256 at once far faster than one by one, on
+    a GPU above all; the twin's interpreters take one)."""
+    texts = [""] * len(lines)
+    by_width: dict[int, list[int]] = {}
+    for k, (image, _) in enumerate(lines):
+        by_width.setdefault(image.shape[1], []).append(k)
+    for indices in by_width.values():
+        for start in range(0, len(indices), batch):
+            chosen = indices[start : start + batch]
+            x = np.stack([lines[k][0] for k in chosen]).astype(np.float32)[..., None] / 255.0
+            for k, steps in zip(chosen, predict(x), strict=True):
+                texts[k] = strings.decode(steps).text
     return texts
 
 
@@ -176,9 +192,11 @@ def exact(texts: list[str], lines: list) -> float:
 
 def main(argv=None) -> int:
     args = settings_parser().parse_args(argv)
-    if not 0.0 <= args.blend <= 1.0 or (args.blend < 1.0 and not args.init):
+    if not 0.0 <= args.blend <= 1.0 or (args.blend < 1.0 and not (args.init or args.reblend)):
         print("error: --blend takes 0 to 1, with --init to blend back", file=sys.stderr)
         return 2
+    if args.reblend:
+        return reblend(args, argv, Path(args.out))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -190,7 +208,7 @@ def main(argv=None) -> int:
         return twin_only(args, argv, out, data)
 
     started = time.time()
-    split = min(TRAINING_DIGITS, int(len(data.x_train) * 0.9))
+    split = first_validation_digit(data, args.training_digits)
     x, y = data.x_train, data.y_train
     print(f"making {args.examples} training lines ...", flush=True)
     train = make_lines(x[:split], y[:split], args.examples, args.seed, args.processes)
@@ -203,21 +221,8 @@ def main(argv=None) -> int:
         blend_with(model, args.init, args.blend)
     trained = time.time() - started - made
     model.save(out)
-
-    keras_predict = predictor(model)
-    valid_exact = exact(read_lines(keras_predict, valid), valid)
-    print(f"validation lines read exactly: {valid_exact:.4f}", flush=True)
-    test = report_lines(data, args)
-    all_test = [line for lines in test.values() for line in lines]
-    reference = read_lines(keras_predict, all_test)
-    twin = _make_twin(model, out.with_suffix(".tflite"), all_test, reference, args.quantise)
-    scores = {}
-    start = 0
-    for kind, lines in test.items():
-        scores[kind] = round(exact(reference[start : start + len(lines)], lines), 4)
-        start += len(lines)
-    print(f"test lines read exactly (Keras, greedy): {scores}", flush=True)
-
+    # Written now and again below: a run stopped while it reads its report card (a GPU
+    # machine's time limit) leaves a model with its record, and --twin-only completes it.
     metadata = _metadata(args, argv, out, data.source, len(train), len(valid))
     metadata["training"] = {
         "seconds_making_lines": round(made),
@@ -226,11 +231,37 @@ def main(argv=None) -> int:
         "machine": _machine(),
         "history": {k: [round(float(v), 4) for v in vals] for k, vals in history.history.items()},
     }
+    out.with_suffix(".json").write_text(json.dumps(metadata, indent=1) + "\n")
+
+    keras_predict = predictor(model)
+    valid_exact = exact(read_lines(keras_predict, valid, args.keras_batch), valid)
+    print(f"validation lines read exactly: {valid_exact:.4f}", flush=True)
+    test = report_lines(data, args)
+    all_test = [line for lines in test.values() for line in lines]
+    reference = read_lines(keras_predict, all_test, args.keras_batch)
+    twin = _make_twin(model, out.with_suffix(".tflite"), all_test, reference, args.quantise)
+    scores = report_card(test, reference)
+    print(f"test lines read exactly (Keras, greedy): {scores}", flush=True)
     metadata.update(validation_exact=round(valid_exact, 4), test_exact=scores, twin=twin)
     out.with_suffix(".json").write_text(json.dumps(metadata, indent=1) + "\n")
     written = [out, out.with_suffix(".tflite"), out.with_suffix(".json")]
     print("wrote " + ", ".join(str(path) for path in written if path.is_file()))
     return 0
+
+
+def first_validation_digit(data, training_digits: int) -> int:
+    """Training digits below this index make training lines, the rest validation lines."""
+    return min(training_digits, int(len(data.x_train) * 0.9))
+
+
+def report_card(test: dict, texts: list[str]) -> dict:
+    """{kind: share of its lines read exactly} from the readings of report_lines' lines, in
+    their order."""
+    scores, start = {}, 0
+    for kind, lines in test.items():
+        scores[kind] = round(exact(texts[start : start + len(lines)], lines), 4)
+        start += len(lines)
+    return scores
 
 
 def report_lines(data, args) -> dict:
@@ -241,9 +272,44 @@ def report_lines(data, args) -> dict:
     }
 
 
+def reblend(args, argv, out: Path) -> int:
+    """Set the model at `out` to args.blend of its fine-tuned weights and the rest its start's.
+    A blended model keeps B of the fine-tuned weights and 1 - B of the start's, so with the
+    start at hand the fine-tuned ones come back exactly: (w - (1 - B) start) / B. A blend can
+    so be chosen by measurement after a run (on a GPU machine lent for minutes) without
+    training again. The .json keeps the run's command and says what was re-blended; its scores
+    of the old weights are dropped, and --twin-only reads the report card again."""
+    import keras
+
+    record = out.with_suffix(".json")
+    try:
+        metadata = json.loads(record.read_text())
+        settings = metadata["settings"]
+        was, start = float(settings["blend"]), settings["init"]
+        if not start or was <= 0.0:
+            raise ValueError(f"it was not fine-tuned with --init and a --blend above 0 ({was})")
+        model = keras.models.load_model(out, compile=False)
+        other = keras.models.load_model(start, compile=False)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        print(f"error: --reblend could not re-blend {out}: {error}", file=sys.stderr)
+        return 2
+    pairs = zip(model.get_weights(), other.get_weights(), strict=True)
+    share = args.blend
+    model.set_weights([share * (w - (1.0 - was) * s) / was + (1.0 - share) * s for w, s in pairs])
+    model.save(out)
+    settings["blend"] = args.blend
+    metadata["reblended"] = {"from": was, "to": args.blend, "command": _command(argv)}
+    for stale in ("validation_exact", "test_exact", "test_exact_read_by", "twin"):
+        metadata.pop(stale, None)
+    record.write_text(json.dumps(metadata, indent=1) + "\n")
+    print(f"weights: {args.blend} of the fine-tuned ones (were {was}), the rest {start}'s")
+    return 0
+
+
 def twin_only(args, argv, out: Path, data) -> int:
     """Make the .tflite twin of the model at `out`, checked on the report card's lines (those of
-    its own seed), and record it in `out`'s .json. For a model trained where TensorFlow, which
+    its own seed), and record it in `out`'s .json, with the report card itself when the run
+    that trained the model stopped before it. For a model trained where TensorFlow, which
     converts Keras models to TensorFlow Lite, is not installed (a GPU machine with Keras on JAX)."""
     import keras
 
@@ -262,12 +328,23 @@ def twin_only(args, argv, out: Path, data) -> int:
     except (OSError, ValueError, AttributeError) as error:  # not JSON, not a Keras model
         print(f"error: --twin-only could not read {out} and {record}: {error}", file=sys.stderr)
         return 2
-    all_test = [line for lines in report_lines(data, args).values() for line in lines]
-    reference = read_lines(predictor(model), all_test)
+    test = report_lines(data, args)
+    all_test = [line for lines in test.values() for line in lines]
+    reference = read_lines(predictor(model), all_test, args.keras_batch)
     metadata["twin"] = _make_twin(
         model, out.with_suffix(".tflite"), all_test, reference, args.quantise
     )
     metadata["twin"].update(command=_command(argv), machine=_machine())
+    if "test_exact" not in metadata:  # the run stopped before its report card, or --reblend
+        metadata["test_exact"] = report_card(test, reference)
+        metadata["test_exact_read_by"] = metadata["twin"]["command"]
+    if "validation_exact" not in metadata:  # its validation lines again, from their seed
+        split = first_validation_digit(data, settings.get("training_digits", args.training_digits))
+        count = settings.get("validation", args.validation)
+        x, y = data.x_train[split:], data.y_train[split:]
+        valid = make_lines(x, y, count, args.seed + 1, args.processes)
+        texts = read_lines(predictor(model), valid, args.keras_batch)
+        metadata["validation_exact"] = round(exact(texts, valid), 4)
     record.write_text(json.dumps(metadata, indent=1) + "\n")
     print(f"wrote {out.with_suffix('.tflite')}: {metadata['twin']}")
     return 0
@@ -356,7 +433,7 @@ def _metadata(args, argv, out: Path, source: str, training: int, validation: int
         "tflite": out.with_suffix(".tflite").name,
         "trained": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": _command(argv),
-        "settings": {k: v for k, v in vars(args).items() if k != "twin_only"},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("twin_only", "reblend")},
         "input": {
             "height": strings.HEIGHT,
             "digit_height": strings.DIGIT_HEIGHT,
