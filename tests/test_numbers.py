@@ -561,10 +561,13 @@ def test_read_number_with_a_margin_line_through_its_last_digit(reader, sample):
 
 
 def test_read_number_passes_over_a_printed_sign_with_letters(recognizer, sample, monkeypatch):
-    # 'R$', 'US$', 'EUR' printed before the amount: the classifier sees no digit in them (it
-    # spreads a scribble evenly), the string model a 5 or an 8 ("R$ 48" read "548").
+    # 'R$', 'US$', 'EUR' printed before the amount. The line reader has learnt them in the four
+    # fonts of synthetic.PRINT_FONTS; in a font it never saw it may take the letters for a 5 or
+    # an 8 ("R$ 48" read "548"), where the classifier sees no digit (it spreads a scribble
+    # evenly): numbers.NOT_A_DIGIT drops them.
+    monkeypatch.setattr(synthetic, "PRINT_FONTS", (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,))
     numbers_read = []
-    for seed in range(12):
+    for seed in range(24):
         rng = np.random.default_rng(seed)
         chosen = rng.integers(0, len(sample.x_test), int(rng.integers(2, 7)))
         ink = synthetic.compose_number(list(sample.x_test[chosen]), rng)
@@ -574,4 +577,4 @@ def test_read_number_passes_over_a_printed_sign_with_letters(recognizer, sample,
     right = sum(recognizer.read_number(image).text == truth for image, truth in numbers_read)
     monkeypatch.setattr(numbers, "NOT_A_DIGIT", 0.0)  # every digit the string model reads kept
     before = sum(recognizer.read_number(image).text == truth for image, truth in numbers_read)
-    assert right >= 11 and before <= 8  # of 12
+    assert right >= 21 and before <= 20  # of 24 (22 and 19 with the shipped models)
