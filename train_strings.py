@@ -328,9 +328,10 @@ def twin_only(args, argv, out: Path, data) -> int:
     except (OSError, ValueError, AttributeError) as error:  # not JSON, not a Keras model
         print(f"error: --twin-only could not read {out} and {record}: {error}", file=sys.stderr)
         return 2
+    keras_predict = predictor(model)
     test = report_lines(data, args)
     all_test = [line for lines in test.values() for line in lines]
-    reference = read_lines(predictor(model), all_test, args.keras_batch)
+    reference = read_lines(keras_predict, all_test, args.keras_batch)
     metadata["twin"] = _make_twin(
         model, out.with_suffix(".tflite"), all_test, reference, args.quantise
     )
@@ -343,7 +344,7 @@ def twin_only(args, argv, out: Path, data) -> int:
         count = settings.get("validation", args.validation)
         x, y = data.x_train[split:], data.y_train[split:]
         valid = make_lines(x, y, count, args.seed + 1, args.processes)
-        texts = read_lines(predictor(model), valid, args.keras_batch)
+        texts = read_lines(keras_predict, valid, args.keras_batch)
         metadata["validation_exact"] = round(exact(texts, valid), 4)
     record.write_text(json.dumps(metadata, indent=1) + "\n")
     print(f"wrote {out.with_suffix('.tflite')}: {metadata['twin']}")
