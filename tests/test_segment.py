@@ -175,6 +175,8 @@ def test_drop_rule_lines_mends_a_stroke_it_crossed():
         ("dash beside the digits", (30, 34, 110, 130), True),
         ("bar of a 5 above it", (3, 7, 14, 36), False),
         ("raised small 1 after them", (8, 30, 110, 114), False),
+        ("raised smaller 1, a fifth of their height", (12, 23, 110, 114), False),
+        ("raised dash, a tenth of their height", (12, 17, 110, 114), True),
         ("short stroke low beside them", (32, 54, 110, 114), True),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
