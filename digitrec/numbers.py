@@ -237,7 +237,7 @@ def segment_number(image) -> Line | None:
     underline or a box helps find the line's angle) and set upright after they are dropped
     (a box's sides would hide the digits' lean); see digitrec.straighten.
     """
-    ink, mask, scale = ink_and_mask(image, min_short=MIN_LINE_SIDE)
+    ink, mask, scale = ink_and_mask(image, min_short=MIN_LINE_SIDE, pieces=WEB_DIGITS)
     if not mask.any() or only_rules(mask.view(np.uint8)):  # blank ruled paper: no number
         return None
     if printed_web(mask, biggest=WEB_DIGITS):  # blank cheque paper: no number either

@@ -515,12 +515,19 @@ def test_read_number_of_cheques_stored_in_one_bit(recognizer, sample, monkeypatc
 def test_read_number_of_cheques_in_a_thin_pen(recognizer, sample, monkeypatch):
     # A fine pen (2.5-5% of the digits' height) on cheque paper: its lines are as pale as the
     # print's, whose level sets the threshold; with the print's repeating lines taken out first
-    # (ink.without_print) more of the pen stays. Measured on these 200: 154 read exactly, 142
-    # with the print left in.
+    # (ink.without_print) more of the pen stays, also where the pen was so pale that the first
+    # mask looked like blank paper's web (preprocess._written). Measured on these 200: 166 read
+    # exactly, 159 where such a first mask was kept, 140 with the print left in.
     numbers = [drawn_number(sample, seed, "cheque", pen=(0.025, 0.05)) for seed in range(200)]
-    assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) >= 151
+
+    def read_right():
+        return sum(recognizer.read_number(image).text == truth for image, truth in numbers)
+
+    assert read_right() >= 164
+    monkeypatch.setattr(preprocess, "_written", lambda mask, pieces: False)
+    assert read_right() <= 161
     monkeypatch.setattr(preprocess, "WEB_PRINT", False)
-    assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) <= 145
+    assert read_right() <= 145
 
 
 def test_read_number_on_squared_paper(recognizer, sample, monkeypatch):
