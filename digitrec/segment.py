@@ -45,7 +45,7 @@ SEPARATOR_HEIGHT = 0.5  # marks lower than this share of the line's height are s
 # the line's top RAISED[2] (an '=' drawn with a fat pen, in the line's middle, is no cent). 600
 # cent numbers of training digits (tenth line reader): 525 read exactly -> 531 (0.25: 527;
 # 0.1: 533; without RAISED[2] 532, with 0.2 528); raised cents on scans 176 -> 180 of 200;
-# thirteen other sets of training digits within +-1, blank cheque pages read as a number 20 ->
+# every other set of training digits within +-1, blank cheque pages read as a number 20 ->
 # 21 of 200, scribbles 790 -> 791 of 1,000.
 RAISED = (0.2, 0.75, 0.3)
 # Marks beside the digits that stack up (each overlapping another by half its width) to this
