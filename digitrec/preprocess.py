@@ -153,11 +153,8 @@ def ink_mask(ink: np.ndarray, whole: tuple[int, int] | None = None, pieces: int 
 
 def _written(mask: np.ndarray, pieces: int) -> bool:
     """Whether a mask's `pieces` biggest pieces hold WRITTEN_SHARE of its ink."""
-    count, labels = cv2.connectedComponentsWithAlgorithm(
-        mask.view(np.uint8), 8, cv2.CV_32S, cv2.CCL_SPAGHETTI
-    )
-    areas = np.sort(np.bincount(labels.ravel(), minlength=count)[1:])
-    return areas.size > 0 and float(areas[-pieces:].sum()) >= WRITTEN_SHARE * float(areas.sum())
+    count, labels = _labelled(mask)
+    return count > 1 and _biggest_share(labels, count, pieces) >= WRITTEN_SHARE
 
 
 def _bridged(ink: np.ndarray, threshold: float) -> np.ndarray:
@@ -636,14 +633,23 @@ def printed_web(mask: np.ndarray, biggest: int = 3) -> bool:
     """Whether a picture's ink is a printed pattern in pieces (blank cheque paper), no writing:
     WEB_PIECES pieces or more, the `biggest` (3 for one digit, more for a number) holding
     under WEB_SHARE of the ink."""
-    # The labelling pass alone (see components): most pictures stop at their count of pieces.
-    count, labels = cv2.connectedComponentsWithAlgorithm(
-        mask.view(np.uint8), 8, cv2.CV_32S, cv2.CCL_SPAGHETTI
-    )
+    count, labels = _labelled(mask)  # most pictures stop at their count of pieces
     if count - 1 < WEB_PIECES:
         return False
+    return _biggest_share(labels, count, biggest) < WEB_SHARE
+
+
+def _labelled(mask: np.ndarray) -> tuple[int, np.ndarray]:
+    """The labelling pass alone (see components): (count with the background, labels)."""
+    return cv2.connectedComponentsWithAlgorithm(
+        mask.view(np.uint8), 8, cv2.CV_32S, cv2.CCL_SPAGHETTI
+    )
+
+
+def _biggest_share(labels: np.ndarray, count: int, biggest: int) -> float:
+    """The share of the ink that a labelling's `biggest` pieces hold."""
     areas = np.sort(np.bincount(labels.ravel(), minlength=count)[1:])
-    return float(areas[-biggest:].sum()) < WEB_SHARE * float(areas.sum())
+    return float(areas[-biggest:].sum()) / float(areas.sum())
 
 
 def _already_mnist(array: np.ndarray) -> np.ndarray | None:
