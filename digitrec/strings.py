@@ -199,7 +199,7 @@ SKIPPING = 0.2  # share of training lines written with a pen that skips (synthet
 STORED_SMALL = 0.15  # share of training lines whose digits were stored tiny (styles.stored_small)
 # Share of the lines written with a fine pen on large digits (synthetic.compose_number's `pen`):
 # the pen THIN_PEN of the digits' height, each digit drawn as its skeleton.
-THIN = 0.15
+THIN = 0.25
 THIN_PEN = (0.025, 0.06)
 # Share of the lines on paper (not canvases) with a currency sign printed before the amount, as
 # cheques and forms print it (synthetic.printed_sign), drawn from PRINTED_SIGNS.

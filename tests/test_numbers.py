@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitrec import NumberReading, Prediction, Recognizer, numbers, preprocess, synthetic
+from digitrec import NumberReading, Prediction, Recognizer, numbers, preprocess, strings, synthetic
 from digitrec import ink as ink_module
 from digitrec.numbers import (
     Line,
@@ -248,10 +248,11 @@ def test_read_number_of_blank_cheque_paper_is_seldom_a_number(recognizer, monkey
     assert sum(stopped) >= 2
     # 2 ("116", "83"; "116", "91" before the seventeenth session; 1 before drop_edge_strokes left
     # the web's middle alone on two pages; on 200 other pages read so, 9 at the start of the
-    # fourteenth session and 10 after it)
+    # fourteenth session and 10 after it; 1, "83", with the eleventh line reader)
     assert sum(len(text) >= 2 for text in texts) <= 2
     monkeypatch.setattr(numbers, "NO_NUMBER_BELOW", 0.0)
-    assert sum(len(recognizer.read_number(page).text) >= 2 for page in pages) >= 4
+    # 3 without the gate ("32", "83", "79"; 4 before the eleventh line reader): it stops two
+    assert sum(len(recognizer.read_number(page).text) >= 2 for page in pages) >= 3
 
 
 def test_read_number_of_a_blank_image_is_empty(reader):
@@ -568,10 +569,11 @@ def test_read_number_with_a_margin_line_through_its_last_digit(reader, sample):
 
 
 def test_read_number_passes_over_a_printed_sign_with_letters(recognizer, sample, monkeypatch):
-    # 'R$', 'US$', 'EUR' printed before the amount. The line reader has learnt them in the four
-    # fonts of synthetic.PRINT_FONTS; in a font it never saw it may take the letters for a 5 or
-    # an 8 ("R$ 48" read "548"), where the classifier sees no digit (it spreads a scribble
-    # evenly): numbers.NOT_A_DIGIT drops them.
+    # 'R$', 'US$', 'EUR' printed before the amount. The line reader learnt them in the four
+    # fonts of synthetic.PRINT_FONTS and passes over them in a font it never saw as well (the
+    # tenth run took the letters for a 5 or an 8 there: "R$ 48" read "548"). Where a reader
+    # still reads the letters as a digit, the classifier sees no digit (it spreads a scribble
+    # evenly) and numbers.NOT_A_DIGIT drops it: here the reader is made to read a 5 there.
     monkeypatch.setattr(synthetic, "PRINT_FONTS", (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,))
     numbers_read = []
     for seed in range(24):
@@ -581,7 +583,22 @@ def test_read_number_passes_over_a_printed_sign_with_letters(recognizer, sample,
         ink = synthetic.printed_sign(ink, rng, ("R$", "US$", "EUR")[seed % 3])
         image = synthetic.render_number(ink, "cheque", rng)
         numbers_read.append((image, "".join(map(str, sample.y_test[chosen]))))
-    right = sum(recognizer.read_number(image).text == truth for image, truth in numbers_read)
+
+    def right() -> int:
+        return sum(recognizer.read_number(image).text == truth for image, truth in numbers_read)
+
+    assert right() >= 21  # of 24 (22 with the shipped models)
+    real = recognizer.string_reader
+
+    def sign_read_as_a_5(batch: np.ndarray) -> np.ndarray:
+        steps = np.array(real(batch))
+        inked = np.flatnonzero((batch[0, :, :, 0] > 0.1).any(axis=0))
+        gaps = np.flatnonzero(np.diff(inked) > 4)  # the sign ends at the line's first gap
+        end = inked[gaps[0]] if len(gaps) else inked[-1]
+        steps[0, (inked[0] + end) // 2 // strings.STEP] = np.eye(strings.CLASSES)[5]
+        return steps
+
+    monkeypatch.setattr(recognizer, "_string_reader", sign_read_as_a_5)
+    dropped = right()
     monkeypatch.setattr(numbers, "NOT_A_DIGIT", 0.0)  # every digit the string model reads kept
-    before = sum(recognizer.read_number(image).text == truth for image, truth in numbers_read)
-    assert right >= 21 and before <= 20  # of 24 (22 and 19 with the shipped models)
+    assert dropped >= 19 and right() <= 2  # of 24 (20 and 0 with the shipped models)
