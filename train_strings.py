@@ -212,7 +212,7 @@ def main(argv=None) -> int:
     x, y = data.x_train, data.y_train
     print(f"making {args.examples} training lines ...", flush=True)
     train = make_lines(x[:split], y[:split], args.examples, args.seed, args.processes)
-    valid = make_lines(x[split:], y[split:], args.validation, args.seed + 1, args.processes)
+    valid = validation_lines(data, split, args.validation, args.seed, args.processes)
     made = time.time() - started
     print(f"made the lines in {made:.0f} s", flush=True)
 
@@ -252,6 +252,12 @@ def main(argv=None) -> int:
 def first_validation_digit(data, training_digits: int) -> int:
     """Training digits below this index make training lines, the rest validation lines."""
     return min(training_digits, int(len(data.x_train) * 0.9))
+
+
+def validation_lines(data, split: int, count: int, seed: int, processes: int) -> list:
+    """The early-stopping lines of a run with this seed: `count` lines of the training digits
+    from `split` (first_validation_digit) on, drawn with seed + 1."""
+    return make_lines(data.x_train[split:], data.y_train[split:], count, seed + 1, processes)
 
 
 def report_card(test: dict, texts: list[str]) -> dict:
@@ -342,8 +348,7 @@ def twin_only(args, argv, out: Path, data) -> int:
     if "validation_exact" not in metadata:  # its validation lines again, from their seed
         split = first_validation_digit(data, settings.get("training_digits", args.training_digits))
         count = settings.get("validation", args.validation)
-        x, y = data.x_train[split:], data.y_train[split:]
-        valid = make_lines(x, y, count, args.seed + 1, args.processes)
+        valid = validation_lines(data, split, count, args.seed, args.processes)
         texts = read_lines(keras_predict, valid, args.keras_batch)
         metadata["validation_exact"] = round(exact(texts, valid), 4)
     record.write_text(json.dumps(metadata, indent=1) + "\n")
