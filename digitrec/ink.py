@@ -89,6 +89,7 @@ WEB_LOWEST = 0.04
 WEB_KEPT = 0.8
 SHADOW_AREA = (0.05, 0.98)  # survives on this share of the picture: below this much of the pen
 SHADED = 0.1  # a median under this is a dark background; up to 0.25, perhaps a shadow
+FRAME_CONTRAST = 0.25  # a frame is darker than the paper just inside it by this share of the range
 
 
 def to_ink(image: np.ndarray, min_side: int = 0, min_short: int = 0) -> np.ndarray:
@@ -397,9 +398,17 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     photos with a hard shadow, 1,000 validation digits, 84.0% read right, 91.7% now. A median
     between SHADED and 0.25 that the border does not settle is judged the same way: it may be
     dark paper, or light paper with a shadow over most of the picture.
+
+    First of all, a border darker than the picture may be a printed box cut at its line (a
+    form's field, an amount's box): light paper a few pixels in settles it (_framed). Before,
+    a line lighter than the pen left the border mid-grey and unsettled, and the paper was
+    taken for ink: 600 validation digits so cut (robustness.py's way) 91.3% -> 97.7% read
+    right, numbers of training digits so cut 177 -> 190 of 200; every other kind as before.
     """
     level = float(np.median(gray[::2, ::2]))  # every other pixel is plenty for a median
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    if float(np.median(border)) < level and _framed(gray, border):
+        return True
     if not 0.25 <= level <= 0.75:
         # A bold digit cut tightly can cover more than half its crop, and the median is then
         # the ink (a 0 in a 64-pixel tight crop, ink on 62% of it, was read inverted); the
@@ -416,8 +425,6 @@ def _dark_on_light(gray: np.ndarray) -> bool:
         # Dim, not dark: perhaps lit paper with a shadow over most of it. Judged below.
     low, high = quantiles(gray, [0.02, 0.98])
     where = (float(np.median(border)) - low) / max(high - low, 1e-3)
-    if where <= 0.25 and _framed(gray, border, low, high):
-        where = 0.5  # a printed frame cut at its line is no paper: judged below
     if where >= 0.7:  # the border, mostly paper, is near one end: settled
         return True
     # A dark border is settled unless much of it is as light as the lightest: the paper lit
@@ -442,17 +449,19 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     return -darker > lighter
 
 
-def _framed(gray: np.ndarray, border: np.ndarray, low: float, high: float) -> bool:
-    """Whether a border dark all round is a printed line (a form's box cut at its line) with
-    light paper just inside it, rather than dark paper or a dark background."""
-    dark = low + 0.25 * (high - low)
-    if np.count_nonzero(border < dark) < 0.9 * border.size:
-        return False
+def _framed(gray: np.ndarray, border: np.ndarray) -> bool:
+    """Whether a border darker than the picture is a printed line around light paper (a form's
+    box cut at its line): the paper a few pixels in is light, the border darker than it all
+    round. A dark background (light ink) is as dark a few pixels in."""
     k = max(3, min(gray.shape) // 15)  # a few pixels in: past the line
     if min(gray.shape) <= 3 * k:
         return False
+    low, high = quantiles(gray[::2, ::2], [0.02, 0.98])
     inside = np.concatenate([gray[k, k:-k], gray[-k - 1, k:-k], gray[k:-k, k], gray[k:-k, -k - 1]])
-    return float(np.median(inside)) > low + 0.7 * (high - low)
+    paper, edge = float(np.median(inside)), float(np.median(border))
+    if paper < low + 0.6 * (high - low) or paper - edge < FRAME_CONTRAST * (high - low):
+        return False
+    return np.count_nonzero(border < (edge + paper) / 2) >= 0.9 * border.size
 
 
 def _even_out_background(ink: np.ndarray) -> tuple[np.ndarray, bool]:
