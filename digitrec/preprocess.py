@@ -353,6 +353,14 @@ def _texture_level(ink: np.ndarray) -> float:
     return min(level + 0.1, stroke_level if raised else 0.6)
 
 
+# A small piece at a one-digit picture's border this many of the digit's heights or more away
+# from it is no part of it (drop_edge_fragments): what is left of a shadow's edge where it
+# meets the side of a photo was fitted into MNIST's box with the digit, and shrank it (a 9 read
+# as a 1). 600 validation digits photographed under a hard shadow 95.2% -> 97.3% read right;
+# 22,000 validation digits in eleven kinds 21,714 -> 21,717; 200 blank cheque pages giving no
+# digit 87.5% -> 89.5% (the web judged before such pieces go; after, 86.0%); every other kind
+# of robustness.py's as before.
+EDGE_APART = 0.5
 FEW_STROKES = 6  # up to this many strokes, their stats are measured one stroke at a time
 
 
@@ -378,29 +386,37 @@ def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
 
 
 def drop_edge_fragments(mask: np.ndarray) -> np.ndarray:
-    """Remove bits of neighbouring digits at the left and right edges of a one-digit crop.
+    """Remove bits of neighbouring digits at the edges of a one-digit crop, and specks at the
+    border of a picture that lie apart from the digit.
 
     A digit cut from a line of writing keeps slivers of its neighbours at the crop's edges. A
     stroke is taken for such a sliver when it touches the left or right border, lies beside
     (not above or below) the largest stroke, and is less than half its size; the strokes of the
     digit itself (the bar of a 5, the two strokes of a 4) overlap the largest one horizontally.
+    A stroke less than half the largest's size that touches any border and stands EDGE_APART of
+    the largest's height or more away from it is no part of the digit either (what is left of
+    a shadow's edge where it meets the side of a photo, the writing of the next line).
     """
-    if not (mask[:, 0].any() or mask[:, -1].any()):
-        return mask  # nothing touches the left or right edge (every canvas drawing, mostly)
+    if not (mask[:, 0].any() or mask[:, -1].any() or mask[0].any() or mask[-1].any()):
+        return mask  # nothing touches the picture's border (every canvas drawing, mostly)
     count, labels, stats = components(mask.view(np.uint8))
     if count <= 2:
         return mask
     areas = stats[1:, cv2.CC_STAT_AREA]
     main = 1 + int(np.argmax(areas))
-    main_left = stats[main, cv2.CC_STAT_LEFT]
-    main_right = main_left + stats[main, cv2.CC_STAT_WIDTH]
-    width = mask.shape[1]
+    main_left, main_top, main_width, main_height, _ = stats[main]
+    main_right, main_bottom = main_left + main_width, main_top + main_height
+    height, width = mask.shape
     drop = []
     for label in range(1, count):
-        x, _, w, _, area = stats[label]
-        at_edge = x == 0 or x + w == width
+        x, y, w, h, area = stats[label]
+        if label == main or area >= 0.5 * areas.max():
+            continue
+        at_side = x == 0 or x + w == width
         beside = x + w <= main_left or x >= main_right
-        if label != main and at_edge and beside and area < 0.5 * areas.max():
+        gap = max(main_left - (x + w), x - main_right, main_top - (y + h), y - main_bottom)
+        at_border = at_side or y == 0 or y + h == height
+        if (at_side and beside) or (at_border and gap >= EDGE_APART * main_height):
             drop.append(label)
     if not drop:
         return mask
@@ -620,9 +636,13 @@ def _one_digit(image) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray 
             # when only level rules were found; 600 scans with a level rule under the digit:
             # 99.2%, 50.5% without this step.
             kept = drop_rule_lines(drop_upright_rules(mask | (ink > RULE_INK)), one_digit=True)
-            mask = drop_edge_fragments(mask & kept)
+            mask = mask & kept
+            # A flat drawing's background has no web: not looked for. Judged on all the pieces:
+            # those drop_edge_fragments drops at the border are the web's too.
+            web = printed_web(mask)
+            mask = drop_edge_fragments(mask)
             at_edge = bool(mask[:, 0].any() or mask[:, -1].any())
-            if printed_web(mask):  # a flat drawing's background has no web: not looked for
+            if web:
                 return None, None, None, False
     if not mask.any():
         return None, None, None, False
