@@ -639,11 +639,10 @@ def _one_digit(image) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray 
             mask = mask & kept
             # A flat drawing's background has no web: not looked for. Judged on all the pieces:
             # those drop_edge_fragments drops at the border are the web's too.
-            web = printed_web(mask)
+            if printed_web(mask):
+                return None, None, None, False
             mask = drop_edge_fragments(mask)
             at_edge = bool(mask[:, 0].any() or mask[:, -1].any())
-            if web:
-                return None, None, None, False
     if not mask.any():
         return None, None, None, False
     return None, ink, mask, at_edge
