@@ -407,7 +407,8 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     """
     level = float(np.median(gray[::2, ::2]))  # every other pixel is plenty for a median
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    if float(np.median(border)) < level and _framed(gray, border):
+    edge = float(np.median(border))
+    if edge < level and _framed(gray, border, edge):
         return True
     if not 0.25 <= level <= 0.75:
         # A bold digit cut tightly can cover more than half its crop, and the median is then
@@ -424,7 +425,7 @@ def _dark_on_light(gray: np.ndarray) -> bool:
             return level > 0.5
         # Dim, not dark: perhaps lit paper with a shadow over most of it. Judged below.
     low, high = quantiles(gray, [0.02, 0.98])
-    where = (float(np.median(border)) - low) / max(high - low, 1e-3)
+    where = (edge - low) / max(high - low, 1e-3)
     if where >= 0.7:  # the border, mostly paper, is near one end: settled
         return True
     # A dark border is settled unless much of it is as light as the lightest: the paper lit
@@ -449,16 +450,16 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     return -darker > lighter
 
 
-def _framed(gray: np.ndarray, border: np.ndarray) -> bool:
-    """Whether a border darker than the picture is a printed line around light paper (a form's
-    box cut at its line): the paper a few pixels in is light, the border darker than it all
-    round. A dark background (light ink) is as dark a few pixels in."""
+def _framed(gray: np.ndarray, border: np.ndarray, edge: float) -> bool:
+    """Whether a border (its median `edge`) darker than the picture is a printed line around
+    light paper (a form's box cut at its line): the paper a few pixels in is light, the border
+    darker than it all round. A dark background (light ink) is as dark a few pixels in."""
     k = max(3, min(gray.shape) // 15)  # a few pixels in: past the line
     if min(gray.shape) <= 3 * k:
         return False
     low, high = quantiles(gray[::2, ::2], [0.02, 0.98])
     inside = np.concatenate([gray[k, k:-k], gray[-k - 1, k:-k], gray[k:-k, k], gray[k:-k, -k - 1]])
-    paper, edge = float(np.median(inside)), float(np.median(border))
+    paper = float(np.median(inside))
     if paper < low + 0.6 * (high - low) or paper - edge < FRAME_CONTRAST * (high - low):
         return False
     return np.count_nonzero(border < (edge + paper) / 2) >= 0.9 * border.size

@@ -140,13 +140,12 @@ def ink_mask(ink: np.ndarray, whole: tuple[int, int] | None = None, pieces: int 
     mask = _strokes(ink, max(otsu(ink), 0.3, texture), whole)
     if not texture or not WEB_PRINT:
         return mask
-    web = printed_web(mask)
     unprinted = without_print(ink)  # patterned paper: its repeating lines taken out
     if unprinted is None:
         return mask  # the print was the strongest ink there was: no pen stands above it
     threshold = max(otsu(unprinted), 0.3, _texture_level(unprinted))
     again = _strokes(_bridged(unprinted, threshold), threshold, whole)
-    if web and not _written(again, pieces):
+    if printed_web(mask) and not _written(again, pieces):
         return mask
     return again
 
