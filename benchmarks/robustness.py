@@ -21,7 +21,8 @@ shadow; scans are made faint (pencil, a pale pen); digits are stored as Semeion 
 European writers' digits (16x16, the box stretched to fill the square, black and white);
 cheque digits cut from an amount are made faint; cheque digits are stored in 1 bit (dithered);
 digits are written on squared paper (an exercise book's grid); digits are written up to the
-side of a printed box and cut out along its line.
+side of a printed box and cut out along its line; digits are written with a broad nib (hairlines
+and broad strokes, as in old records) and scanned.
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -204,6 +205,17 @@ def narrow_row(rec: Recognizer, data, chosen, rng) -> dict:
     return {"narrow hand: 0.5-0.75 of MNIST's width, scanned": row}
 
 
+def nib_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Digits written with a broad nib (a dip pen, an italic fountain pen, a chisel marker; old
+    records are written so), 50-200 pixels tall, scanned (synthetic.nib_scan)."""
+    files = (synthetic.encode(synthetic.nib_scan(data.x_test[i], rng), "scan", rng) for i in chosen)
+    return {
+        "broad nib (old records, fountain pens), scanned": _read_both_ways(
+            rec, files, data.y_test[chosen]
+        )
+    }
+
+
 def shadow_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Phone photos with a hard-edged shadow across the page (synthetic.hard_shadow)."""
 
@@ -354,6 +366,7 @@ def main(argv=None) -> int:
     rows.update(one_bit_row(rec, data, chosen, rng))
     rows.update(squared_row(rec, data, chosen, rng))
     rows.update(box_cut_row(rec, data, chosen, rng))
+    rows.update(nib_row(rec, data, chosen, rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}

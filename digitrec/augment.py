@@ -113,6 +113,7 @@ def make_training_inputs(
     * "cursive": cut from an amount in a cursive hand, the pen's joining strokes at the edges
     * "paper": written on patterned security paper and scanned, as on cheques
     * "lowres": stored at 10-18 pixels and enlarged again (zip-code digits, faxes)
+    * "nib": written with a broad nib, hairlines and broad strokes (old records, fountain pens)
     * "preprocessed": only re-fitted by our own preprocessing
 
     Every treated digit goes through `to_model_input`, so the model learns exactly what
@@ -142,6 +143,8 @@ def make_training_inputs(
                 image = styles.cut_from_cursive(image, images, rng)
             elif name == "lowres":
                 image = styles.low_resolution(image, rng)
+            elif name == "nib":
+                image = styles.broad_nib(image, rng)
             elif name == "paper":
                 image = synthetic.cheque(np.rint(image * 255).astype(np.uint8), rng)
             elif name != "preprocessed":

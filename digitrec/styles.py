@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from digitrec.contract import IMAGE_SIZE
+from digitrec.synthetic import nib_written
 
 _SCALE = 4  # extra strokes are drawn at 4x and shrunk, so they are anti-aliased like MNIST's
 
@@ -97,6 +98,17 @@ def crossed_seven(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 STYLES = {1: european_one, 7: crossed_seven}
+
+
+def broad_nib(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The digit as written with a broad nib (a dip pen, an italic fountain pen, a chisel
+    marker), as in old records and much careful handwriting: hairlines along the nib's edge,
+    broad strokes across it (synthetic.nib_written, at _SCALE times the size, shrunk back)."""
+    if _ink_box(image) is None:
+        return image
+    big = cv2.resize(image, None, fx=_SCALE, fy=_SCALE, interpolation=cv2.INTER_CUBIC)
+    written = nib_written(big > 0.5, rng).astype(np.float32)
+    return cv2.resize(written, image.shape[::-1], interpolation=cv2.INTER_AREA)
 
 
 def with_style(image: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:

@@ -88,6 +88,40 @@ def skeleton(mask: np.ndarray) -> np.ndarray:
             return image[1:-1, 1:-1]
 
 
+def nib_written(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A shape (bool or uint8 mask) as written with a broad nib: the pen is a flat edge held at
+    one angle, so strokes along the edge are hairlines and strokes across it are broad. Its
+    skeleton is widened by a short line (the nib's edge) 0.08-0.16 of the shape's height long,
+    15-65 degrees above the horizontal (a right-handed writer). -> uint8 0/1."""
+    line = skeleton(mask)
+    rows = np.flatnonzero(np.any(mask, axis=1))
+    height = rows[-1] - rows[0] + 1 if len(rows) else 0
+    half = max(2.0, height * rng.uniform(0.08, 0.16)) / 2
+    angle = np.deg2rad(rng.uniform(15, 65))
+    reach = int(np.ceil(half)) + 1
+    nib = np.zeros((2 * reach + 1,) * 2, np.uint8)
+    dx, dy = half * np.cos(angle), half * np.sin(angle)
+    ends = ((reach - dx, reach + dy), (reach + dx, reach - dy))  # rows grow downwards
+    cv2.line(nib, *(tuple(int(round(v)) for v in end) for end in ends), 1, 2)
+    return cv2.dilate(line, nib)
+
+
+def nib_scan(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A scan of a digit written with a broad nib (nib_written; old records, a fountain pen's
+    italic nib, a chisel marker), 50-200 pixels tall, (H, W) gray."""
+    height = rng.uniform(50, 200)
+    scale = height / FIT_BOX
+    big = cv2.resize(
+        digit.astype(np.float32) / 255.0, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC
+    )
+    written = nib_written(big > 0.5, rng)
+    ys, xs = np.nonzero(written)
+    ink = np.pad(written[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32), 2)
+    ink = cv2.GaussianBlur(ink, (3, 3), 0.7)
+    side = int(max(ink.shape) * rng.uniform(1.2, 2.0))
+    return _scanned(_place(ink, side, side, rng), rng)
+
+
 def _place(ink: np.ndarray, height: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Put an ink patch at a random place in a (height, width) frame; shrink it if too big."""
     h, w = ink.shape

@@ -40,15 +40,16 @@ def test_make_training_inputs_treats_the_shares_asked_for(sample):
     x = sample.x_train[:200].astype(np.float32) / 255.0
     y = sample.y_train[:200]
     shares = {"style": 0.3, "neighbours": 0.1, "cursive": 0.1, "paper": 0.1, "lowres": 0.1}
-    shares["preprocessed"] = 0.2
+    shares["preprocessed"] = 0.1
+    shares["nib"] = 0.1
     out, counts = make_training_inputs(x, y, shares, seed=0)
     assert out.shape == x.shape and out.dtype == np.float32
     assert set(counts) == set(shares)
     assert counts["style"] <= int(np.isin(y, [1, 7]).sum())  # only 1s and 7s have a style
-    for name in ("neighbours", "cursive", "paper", "lowres"):
+    for name in ("neighbours", "cursive", "paper", "lowres", "nib"):
         assert 5 < counts[name] < 35, name
     changed = (~np.isclose(out, x).all(axis=(1, 2))).sum()
-    treated = ("neighbours", "cursive", "paper", "lowres")
+    treated = ("neighbours", "cursive", "paper", "lowres", "nib")
     assert changed >= sum(counts[name] for name in treated) - 5
 
 

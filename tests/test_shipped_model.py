@@ -64,6 +64,14 @@ def test_shipped_model_reads_rendered_input(recognizer, sample, kind):
     assert np.mean(np.array(digits) == sample.y_test[:400]) >= 0.95
 
 
+def test_shipped_model_reads_a_broad_nib(recognizer, sample):
+    # Hairlines and broad strokes (old records, fountain pens): synthetic.nib_scan.
+    rng = np.random.default_rng(4)
+    files = [synthetic.encode(synthetic.nib_scan(x, rng), "scan", rng) for x in sample.x_test[:400]]
+    digits = [p.digit for p in recognizer.predict_many(files)]
+    assert np.mean(np.array(digits) == sample.y_test[:400]) >= 0.96
+
+
 def test_shipped_model_is_unsure_of_scribbles(recognizer):
     rng = np.random.default_rng(11)
     confidences = [recognizer.predict(draw_scribble(rng)).confidence for _ in range(100)]

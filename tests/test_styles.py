@@ -1,5 +1,5 @@
 """digitrec/styles.py: European 1s and 7s, neighbours at the crop's edges, low resolution,
-digits stored tiny, elastic distortion."""
+digits stored tiny, elastic distortion, a broad nib."""
 
 from __future__ import annotations
 
@@ -118,3 +118,14 @@ def test_cut_from_cursive_keeps_the_digit_readable_for_preprocessing(digits, sam
     original = to_model_input(digits[3])
     cosine = (fitted * original).sum() / np.sqrt((fitted**2).sum() * (original**2).sum())
     assert cosine > 0.4  # the same 3 (written again, with the pen's joins at its sides)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_broad_nib_rewrites_the_digit_in_its_place(digits, seed):
+    three = digits[3]
+    written = styles.broad_nib(three, np.random.default_rng(seed))
+    assert written.shape == three.shape and written.dtype == np.float32
+    assert written.min() >= 0.0 and written.max() <= 1.0
+    old, new = three > 0.3, written > 0.3
+    assert (old & new).sum() > 0.5 * new.sum()  # the same shape where it was
+    assert styles.broad_nib(np.zeros((28, 28), np.float32), np.random.default_rng(seed)).max() == 0

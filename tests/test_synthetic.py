@@ -239,6 +239,33 @@ def test_skeleton_thins_strokes_to_one_pixel_and_keeps_them_whole():
     assert thin.sum(axis=0)[15:25].max() == 1  # the bar's skeleton one pixel tall
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_broad_nib_writes_hairlines_along_its_edge_and_broad_strokes_across(seed):
+    ring = np.zeros((240, 240), np.uint8)
+    cv2.circle(ring, (120, 120), 90, 1, 5)  # an O, written with an even pen
+    written = synthetic.nib_written(ring, np.random.default_rng(seed))
+    assert cv2.connectedComponents(written)[0] == 2  # still one stroke
+    # The stroke's width across the ring, along 36 rays from the centre.
+    widths = []
+    for angle in np.deg2rad(np.arange(0, 360, 10)):
+        radii = np.arange(40, 118)
+        xs = np.rint(120 + radii * np.cos(angle)).astype(int)
+        ys = np.rint(120 - radii * np.sin(angle)).astype(int)
+        widths.append(int(written[ys, xs].sum()))
+    assert min(widths) <= 4 and max(widths) >= 2.5 * min(widths)  # hairlines and broad parts
+
+
+def test_a_nib_scan_preprocesses_to_the_digit(sample):
+    from digitrec.preprocess import to_model_input
+
+    rng = np.random.default_rng(3)
+    for digit in sample.x_test[:5]:
+        page = synthetic.nib_scan(digit, rng)
+        assert page.dtype == np.uint8 and page.ndim == 2 and page.mean() > 150  # dark on light
+        fitted = to_model_input(page)
+        assert fitted is not None and fitted.shape == (28, 28)
+
+
 def test_a_thin_pen_writes_each_digit_whole(sample):
     from digitrec.preprocess import stroke_width
 
