@@ -22,7 +22,8 @@ European writers' digits (16x16, the box stretched to fill the square, black and
 cheque digits cut from an amount are made faint; cheque digits are stored in 1 bit (dithered);
 digits are written on squared paper (an exercise book's grid); digits are written up to the
 side of a printed box and cut out along its line; digits are written with a broad nib (hairlines
-and broad strokes, as in old records) and scanned.
+and broad strokes, as in old records) and scanned; digits are handed over as 16x16 sets store
+them (white on black, filling the picture).
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -187,6 +188,21 @@ def stretched_row(rec: Recognizer, data, chosen, rng) -> dict:
     )
     row = _read_both_ways(rec, files, data.y_test[chosen])
     return {"16x16 stretched to fill, black and white (Semeion), enlarged, scanned": row}
+
+
+def as_stored_rows(rec: Recognizer, data, chosen, rng) -> dict:
+    """Digits handed over exactly as 16x16 sets store them, white on black with no margin: the
+    box scaled to fill the frame (zip codes) or stretched to it (Semeion), sent as PNG. The
+    digit meets the picture's sides and may cover half of it."""
+    rows = {}
+    for stretched, name in ((False, "zip code"), (True, "Semeion, stretched")):
+        files = (
+            synthetic.encode(synthetic.stored_16(data.x_test[i], stretched), "cheque", rng)
+            for i in chosen
+        )
+        row = _read_both_ways(rec, files, data.y_test[chosen])
+        rows[f"16x16 as stored ({name}), white on black, no margin"] = row
+    return rows
 
 
 def narrow_row(rec: Recognizer, data, chosen, rng) -> dict:
@@ -367,6 +383,7 @@ def main(argv=None) -> int:
     rows.update(squared_row(rec, data, chosen, rng))
     rows.update(box_cut_row(rec, data, chosen, rng))
     rows.update(nib_row(rec, data, chosen, rng))
+    rows.update(as_stored_rows(rec, data, chosen, rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}

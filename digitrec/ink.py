@@ -89,6 +89,18 @@ WEB_LOWEST = 0.04
 WEB_KEPT = 0.8
 SHADOW_AREA = (0.05, 0.98)  # survives on this share of the picture: below this much of the pen
 SHADED = 0.1  # a median under this is a dark background; up to 0.25, perhaps a shadow
+# A digit kept as 16x16 sets keep it (its box scaled or stretched to the frame), white on black
+# with no margin, covers up to half of the picture and meets its sides: neither the median nor
+# the border settled the paper, and the departures from the local mean went the wrong way (the
+# loops' insides read as ink). Three corners within CORNERS of one end of the picture's range,
+# the border's median on that side, now settle it (crops under 160 pixels: on a page, a photo's
+# corners may be the table). 600 validation digits so stored, read as the 16x16 picture: 94.3%
+# -> 99.2% (zip codes), 76.2% -> 93.7% (stretched, Semeion's way); enlarged 4-8x 94.3% -> 96.3%
+# and 85.0% -> 92.0%. 1,500 validation digits cut at their box's line (whose corners are the
+# line) 1,454 read right as before (1,453 with the corners judged against the middle of the
+# range, not its ends); 22,000 validation digits of eleven kinds 21,717 -> 21,718; the
+# robustness kinds on 600 others and 21 sets of numbers of training digits as before.
+CORNERS = 0.25
 FRAME_CONTRAST = 0.25  # a frame is darker than the paper just inside it by this share of the range
 
 
@@ -382,6 +394,19 @@ def quantiles(values: np.ndarray, qs) -> list[float]:
     return [float(part[k]) for k in ks]
 
 
+def _corners(gray: np.ndarray) -> np.ndarray:
+    """The mean level of each of the picture's four corners (squares a sixteenth of its
+    shorter side, a pixel at least)."""
+    side = max(1, min(gray.shape) // 16)
+    return np.array(
+        [
+            float(gray[rows, cols].mean())
+            for rows in (slice(0, side), slice(-side, None))
+            for cols in (slice(0, side), slice(-side, None))
+        ]
+    )
+
+
 def _dark_on_light(gray: np.ndarray) -> bool:
     """Is the ink darker than the background?
 
@@ -434,6 +459,15 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     if where <= 0.25 and lit < 0.1 * border.size:
         return False
     if min(gray.shape) < 160:  # a crop: no room for a shadow's edge
+        # A digit filling its picture to the edges (stored at 16x16 as zip-code sets keep
+        # them) can cover half of it and meet every side; its corners, which a digit rarely
+        # passes through, are still the paper: when three of them are at one end of the
+        # picture's range (CORNERS) and the border's median is on that side, they settle it.
+        corners = _corners(gray)
+        if (corners < low + CORNERS * (high - low)).sum() >= 3 and where < 0.5:
+            return False
+        if (corners > high - CORNERS * (high - low)).sum() >= 3 and where >= 0.5:
+            return True
         side = max(3, max(gray.shape) // 4) | 1  # much wider than any stroke
         departure = gray - cv2.blur(gray, (side, side))
         darker, lighter = quantiles(departure, [0.002, 0.998])

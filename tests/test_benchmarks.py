@@ -54,7 +54,7 @@ def test_robustness_quick_run_prints_every_kind(tmp_path):
     done = run_script("benchmarks/robustness.py", "--count", 20, "--data", SAMPLE, "--json", out)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = ("| canvas |", "| cheque |", "| photo |", "blank canvas", "scribbles", "1 bit")
-    rows += ("squared paper", "cut out along the box's line", "broad nib")
+    rows += ("squared paper", "cut out along the box's line", "broad nib", "16x16 as stored")
     for row in rows:
         assert row in done.stdout
     results = json.loads(out.read_text())["results"]
