@@ -58,6 +58,11 @@ CURSIVE_SHARE = 0.0
 PAPER_SHARE = 0.1  # written on patterned cheque paper and scanned
 LOWRES_SHARE = 0.1  # stored at 10-18 pixels and enlarged again (zip-code digits, faxes)
 PREPROCESSED_SHARE = 0.2  # only re-fitted by our preprocessing
+# Written with a broad nib, hairlines and broad strokes (styles.broad_nib; old records). 0.1 was
+# tried on 2026-11-27: 1,000 validation digits written so and scanned 98.0% -> 98.2% read right,
+# validation accuracy 99.48% -> 99.36% and MNIST test 99.56%, under the 99.60% floor: not kept
+# (fit_mnist evens the stroke width out, so the nib's contrast mostly never reaches the model).
+NIB_SHARE = 0.0
 ELASTIC = 0.3  # probability of an elastic distortion per image per epoch
 SCRIBBLE_SHARE = 0.05  # non-digit scribbles added, trained towards "unsure"
 SEED = 42
@@ -143,6 +148,7 @@ def prepare_data(args) -> dict:
         "paper": args.paper_share,
         "lowres": args.lowres_share,
         "preprocessed": args.preprocessed_share,
+        "nib": args.nib_share,
     }
     x_train, treated = make_training_inputs(x_train, y_train, shares, seed=args.seed)
     targets = one_hot(y_train)
