@@ -191,17 +191,25 @@ def stretched_row(rec: Recognizer, data, chosen, rng) -> dict:
 
 
 def as_stored_rows(rec: Recognizer, data, chosen, rng) -> dict:
-    """Digits handed over exactly as 16x16 sets store them, white on black with no margin: the
-    box scaled to fill the frame (zip codes) or stretched to it (Semeion), sent as PNG. The
-    digit meets the picture's sides and may cover half of it."""
+    """Digits handed over as 16x16 sets store them, white on black with no margin: the box
+    scaled to fill the frame (zip codes) or stretched to it (Semeion), sent as the 16x16 PNG
+    or drawn over a whole 280x280 canvas (RGBA PNG). The digit meets the picture's sides and
+    may cover half of it."""
     rows = {}
-    for stretched, name in ((False, "zip code"), (True, "Semeion, stretched")):
-        files = (
-            synthetic.encode(synthetic.stored_16(data.x_test[i], stretched), "cheque", rng)
-            for i in chosen
-        )
-        row = _read_both_ways(rec, files, data.y_test[chosen])
-        rows[f"16x16 as stored ({name}), white on black, no margin"] = row
+    for canvas in (False, True):
+        for stretched, name in ((False, "zip code"), (True, "Semeion, stretched")):
+
+            def files(stretched=stretched, canvas=canvas):
+                for i in chosen:
+                    small = synthetic.stored_16(data.x_test[i], stretched)
+                    if canvas:
+                        big = cv2.resize(small, (280, 280), interpolation=cv2.INTER_NEAREST)
+                        small = np.dstack([big, big, big, np.full_like(big, 255)])
+                    yield synthetic.encode(small, "canvas", rng)
+
+            where = "over a whole canvas" if canvas else "as 16x16 pixels"
+            row = _read_both_ways(rec, files(), data.y_test[chosen])
+            rows[f"16x16 as stored ({name}), white on black, {where}"] = row
     return rows
 
 
