@@ -436,6 +436,11 @@ def _dark_on_light(gray: np.ndarray) -> bool:
     between SHADED and 0.25 that the border does not settle is judged the same way: it may be
     dark paper, or light paper with a shadow over most of the picture.
 
+    A digit filling its picture to the edges (a 16x16 zip-code digit, white on black) can
+    cover half of it and meet every side, so that neither the median nor the border settles
+    it: in a crop, or on any picture made on a computer, three corners at one end of the range
+    with the border's median on that side settle it (_paper_at_corners, CORNERS).
+
     First of all, a border darker than the picture may be a printed box cut at its line (a
     form's field, an amount's box): light paper a few pixels in settles it (_framed). Before,
     a line lighter than the pen left the border mid-grey and unsettled, and the paper was
