@@ -10,7 +10,7 @@ from conftest import draw_digit_on_canvas, similarity
 from digitrec import ink as ink_module
 from digitrec import synthetic
 from digitrec.decode import WORK_SIDE
-from digitrec.ink import _to_work_size, drawing_box, otsu, quantiles, to_ink
+from digitrec.ink import _flat_corners, _to_work_size, drawing_box, otsu, quantiles, to_ink
 from digitrec.preprocess import to_model_input
 
 
@@ -87,6 +87,15 @@ def test_light_digits_filling_their_dark_picture_are_read(
         digits = [np.dstack([d, d, d, np.full_like(d, 255)]) for d in digits]
     read = [p.digit for p in recognizer.predict_many(digits)]
     assert np.mean(np.array(read) == sample.y_test[:400]) >= floor
+
+
+def test_only_pictures_made_on_a_computer_have_flat_corners():
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., 3] = 255  # opaque black: RGB 0, alpha 255 (flat in every channel)
+    cv2.circle(canvas, (140, 140), 150, (255, 255, 255, 255), 40)  # a 0 through the sides
+    assert _flat_corners(canvas)
+    photo = np.clip(np.random.default_rng(0).normal(120, 4, (280, 280, 3)), 0, 255)
+    assert not _flat_corners(photo.astype(np.uint8))  # grain
 
 
 def test_to_ink_keeps_a_loop_open_on_patterned_paper():
