@@ -486,17 +486,14 @@ def _dark_on_light(gray: np.ndarray, made: bool = False) -> bool:
     lit = np.count_nonzero(border > low + 0.7 * (high - low))
     if where <= 0.25 and lit < 0.1 * border.size:
         return False
+    settled = _paper_at_corners(gray, low, high, where) if made else None
+    if settled is not None:
+        return settled
     if min(gray.shape) < 160:  # a crop: no room for a shadow's edge
-        settled = _paper_at_corners(gray, low, high, where) if made else None
-        if settled is not None:
-            return settled
         side = max(3, max(gray.shape) // 4) | 1  # much wider than any stroke
         departure = gray - cv2.blur(gray, (side, side))
         darker, lighter = quantiles(departure, [0.002, 0.998])
         return -darker > lighter
-    settled = _paper_at_corners(gray, low, high, where) if made else None
-    if settled is not None:
-        return settled
     # A page: the median of a window much wider than any stroke, at half size. Strokes leave
     # it and a shadow's edge stays (a box blur smears that edge into departures both ways as
     # strong as the pen's). Not near the border, where a frame would fill the window.

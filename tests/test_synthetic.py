@@ -255,7 +255,7 @@ def test_a_broad_nib_writes_hairlines_along_its_edge_and_broad_strokes_across(se
     assert min(widths) <= 4 and max(widths) >= 2.5 * min(widths)  # hairlines and broad parts
 
 
-def test_a_nib_scan_preprocesses_to_the_digit(sample):
+def test_a_nib_scan_is_dark_ink_on_light_paper_with_a_model_input(sample):
     from digitrec.preprocess import to_model_input
 
     rng = np.random.default_rng(3)
