@@ -133,7 +133,7 @@ def to_ink(image: np.ndarray, min_side: int = 0, min_short: int = 0) -> np.ndarr
     gray = _flattened(image)
     if gray is None:  # nothing opaque at all
         return np.zeros(image.shape[:2], np.float32)
-    dark = _dark_on_light(gray, made=_flat_corners(stored))
+    dark = _dark_on_light(gray, stored)
     ink = np.float32(1.0) - gray if dark else gray
     evened, clean = _even_out_background(ink)
     shrunk = max(original.shape[:2]) > WORK_SIDE
@@ -411,10 +411,17 @@ def _corners(image: np.ndarray) -> list[np.ndarray]:
 
 def _flat_corners(original: np.ndarray) -> bool:
     """Whether three of the picture's corners (uint8, any channels) are each one flat level, as
-    on a picture made on a computer; a photo's or a scan's have grain."""
-    channels = original.shape[2] if original.ndim == 3 else 1
-    spans = [int(np.ptp(c.reshape(-1, channels), axis=0).max()) for c in _corners(original)]
-    return sum(span <= FLAT_CORNER for span in spans) >= 3
+    on a picture made on a computer; a photo's or a scan's have grain (seen as well on every
+    few pixels of a big corner, at most 16 a side)."""
+    uneven = 0
+    for corner in _corners(original):
+        step = max(1, corner.shape[0] // 16)
+        sample = corner[::step, ::step]
+        if int((sample.max(axis=(0, 1)) - sample.min(axis=(0, 1))).max()) > FLAT_CORNER:
+            uneven += 1
+            if uneven > 1:
+                return False
+    return True
 
 
 def _paper_at_corners(gray: np.ndarray, low: float, high: float, where: float) -> bool | None:
@@ -429,7 +436,7 @@ def _paper_at_corners(gray: np.ndarray, low: float, high: float, where: float) -
     return None
 
 
-def _dark_on_light(gray: np.ndarray, made: bool = False) -> bool:
+def _dark_on_light(gray: np.ndarray, stored: np.ndarray | None = None) -> bool:
     """Is the ink darker than the background?
 
     The background covers most of any picture of a digit, so the median is its level, and a
@@ -448,9 +455,10 @@ def _dark_on_light(gray: np.ndarray, made: bool = False) -> bool:
 
     A digit filling its picture to the edges (a 16x16 zip-code digit, white on black) can
     cover half of it and meet every side, so that neither the median nor the border settles
-    it: on a picture `made` on a computer (its corners flat, _flat_corners), three corners at
-    one end of the range with the border's median on that side settle it (_paper_at_corners,
-    CORNERS). A photo's corners may be in a shadow, or the table.
+    it: on a picture made on a computer (the corners of the picture as `stored`, before any
+    resizing, flat: _flat_corners), three corners at one end of the range with the border's
+    median on that side settle it (_paper_at_corners, CORNERS). A photo's corners may be in a
+    shadow, or the table.
 
     First of all, a border darker than the picture may be a printed box cut at its line (a
     form's field, an amount's box): light paper a few pixels in settles it (_framed). Before,
@@ -486,6 +494,7 @@ def _dark_on_light(gray: np.ndarray, made: bool = False) -> bool:
     lit = np.count_nonzero(border > low + 0.7 * (high - low))
     if where <= 0.25 and lit < 0.1 * border.size:
         return False
+    made = stored is not None and _flat_corners(stored)
     settled = _paper_at_corners(gray, low, high, where) if made else None
     if settled is not None:
         return settled
