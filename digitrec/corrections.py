@@ -16,6 +16,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS corrections (
 )
 """
 BUSY_MS = 10_000  # a writer waits this long for another writer's transaction to finish
+WAL_TRIES = 100  # a store created by many writers at once: 10 ms apart, a second in all
 MAX_LABEL = 32  # digits in a corrected number
 
 
@@ -143,7 +145,17 @@ class CorrectionStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=BUSY_MS / 1000)
-            connection.execute("PRAGMA journal_mode=WAL")
+            # WAL stays set in the file: only its creator switches to it. Switching takes a lock
+            # that SQLite does not wait for, so writers creating the store at once retry.
+            for attempt in range(WAL_TRIES):
+                try:
+                    if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                        connection.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == WAL_TRIES - 1:
+                        raise
+                    time.sleep(0.01)
             connection.execute(SCHEMA)
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open the corrections store {self.path}: {error}") from None
