@@ -409,12 +409,12 @@ def _corners(image: np.ndarray) -> list[np.ndarray]:
     ]
 
 
-def _flat_corners(original: np.ndarray) -> bool:
-    """Whether three of the picture's corners (uint8, any channels) are each one flat level, as
-    on a picture made on a computer; a photo's or a scan's have grain (seen as well on every
-    few pixels of a big corner, at most 16 a side)."""
+def _flat_corners(stored: np.ndarray) -> bool:
+    """Whether three of the picture's corners (as stored: uint8, any channels, not descreened
+    or resized) are each one flat level, as on a picture made on a computer; a photo's or a
+    scan's have grain (seen as well on every few pixels of a big corner, at most 16 a side)."""
     uneven = 0
-    for corner in _corners(original):
+    for corner in _corners(stored):
         step = max(1, corner.shape[0] // 16)
         sample = corner[::step, ::step]
         if int((sample.max(axis=(0, 1)) - sample.min(axis=(0, 1))).max()) > FLAT_CORNER:

@@ -409,7 +409,7 @@ def drop_edge_fragments(mask: np.ndarray) -> np.ndarray:
     drop = []
     for label in range(1, count):
         x, y, w, h, area = stats[label]
-        if label == main or area >= 0.5 * areas.max():
+        if label == main or area >= 0.5 * areas[main - 1]:  # the main stroke is the largest
             continue
         at_side = x == 0 or x + w == width
         beside = x + w <= main_left or x >= main_right
