@@ -2,6 +2,7 @@
 
     python benchmarks/number_reading.py             # 300 numbers per set (~3 min on 2 cores)
     python benchmarks/number_reading.py --count 40 --data tests/data/mnist_sample.npz  # quick
+    python benchmarks/number_reading.py --digits validation  # to tune: never on the test set
 
 (Not "numbers.py": a script's folder comes first on Python's path, and a file named like the
 standard library's `numbers` module would break numpy's import for every script in this folder.)
@@ -247,32 +248,33 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(args.seed)
-    sources = {"MNIST test": (data.x_test, data.y_test)}
+    mnist = shared.set_name(args)  # "MNIST test", or "MNIST validation" when tuning
+    sources = {mnist: (data.x_test, data.y_test)}
     uci = load_uci_digits()
     if uci is not None:
         sources["UCI"] = uci
     print(f"model {rec.path.name} ({rec.backend}); {args.count} numbers per set; seed {args.seed}")
     results, sheet = {}, []
     for source, (images, labels) in sources.items():
-        for kind in KINDS if source == "MNIST test" else ("scan", "cheque"):
+        for kind in KINDS if source == mnist else ("scan", "cheque"):
             numbers = list(make_numbers(images, labels, kind, args.count, rng))
             results[f"{source}, {kind}"] = score(rec, numbers, sheet)
             print(f"  {source}, {kind}: {results[f'{source}, {kind}']['digitrec']}", flush=True)
     leaning = np.random.default_rng(args.seed + 1)  # its own draws: the sets above stay put
     for kind in LEANING:
         numbers = list(make_numbers(data.x_test, data.y_test, kind, args.count, leaning, True))
-        name = f"MNIST test, {kind}, leaning"
+        name = f"{mnist}, {kind}, leaning"
         results[name] = score(rec, numbers, sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
     # Sets of their own, each with its own draws (the sets above stay put): a page treated as a
     # whole (a shadow across it, scanned small), or a hand (cursive, a pen that skips).
     treated = [
-        ("MNIST test, photo, hard shadow", "photo", synthetic.hard_shadow, {}),
-        ("MNIST test, cheque, scanned small", "cheque", synthetic.scanned_small, {}),
-        ("MNIST test, cheque, cursive", "cheque", None, {"cursive": True}),
-        ("MNIST test, scan, pen skips", "scan", None, {"skips": True}),
-        ("MNIST test, scan, faint pencil", "scan", synthetic.faint, {}),
-        ("MNIST test, cheque, faint pen", "cheque", synthetic.faint, {}),
+        (f"{mnist}, photo, hard shadow", "photo", synthetic.hard_shadow, {}),
+        (f"{mnist}, cheque, scanned small", "cheque", synthetic.scanned_small, {}),
+        (f"{mnist}, cheque, cursive", "cheque", None, {"cursive": True}),
+        (f"{mnist}, scan, pen skips", "scan", None, {"skips": True}),
+        (f"{mnist}, scan, faint pencil", "scan", synthetic.faint, {}),
+        (f"{mnist}, cheque, faint pen", "cheque", synthetic.faint, {}),
     ]
     for offset, (name, kind, page, hand) in enumerate(treated, start=2):
         drawn = np.random.default_rng(args.seed + offset)
@@ -282,44 +284,45 @@ def main(argv=None) -> int:
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
     comb = np.random.default_rng(args.seed + 2 + len(treated))  # one digit a printed cell
     numbers = celled_numbers(synthetic.comb_field, data.x_test, data.y_test, args.count, comb)
-    results["MNIST test, comb field"] = score(rec, numbers, sheet)
-    print(f"  MNIST test, comb field: {results['MNIST test, comb field']['digitrec']}", flush=True)
+    name = f"{mnist}, comb field"
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
     printed = np.random.default_rng(args.seed + 3 + len(treated))  # drawn after the comb's
-    name = "MNIST test, cheque, printed '$'"
+    name = f"{mnist}, cheque, printed '$'"
     numbers = list(make_numbers(data.x_test, data.y_test, "cheque", args.count, printed, sign="$"))
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     page = np.random.default_rng(args.seed + 4 + len(treated))  # drawn after the printed '$'s
-    name = "MNIST test, cheque, cut from a page"
+    name = f"{mnist}, cheque, cut from a page"
     numbers = list(make_numbers(data.x_test, data.y_test, "cheque", args.count, page, cut=True))
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     raised = np.random.default_rng(args.seed + 5 + len(treated))  # drawn after the page's
-    name = "MNIST test, cheque, cents raised"
+    name = f"{mnist}, cheque, cents raised"
     numbers = list(make_numbers(data.x_test, data.y_test, "cheque", args.count, raised, cents=True))
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     fine = np.random.default_rng(args.seed + 6 + len(treated))  # drawn after the cents'
     for kind in ("scan", "cheque"):
-        name = f"MNIST test, {kind}, thin pen"
+        name = f"{mnist}, {kind}, thin pen"
         made = make_numbers(data.x_test, data.y_test, kind, args.count, fine, pen=THIN_PEN)
         results[name] = score(rec, list(made), sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
     dots = np.random.default_rng(args.seed + 7 + len(treated))  # drawn after the thin pens'
     for kind in ("scan", "cheque"):
-        name = f"MNIST test, {kind}, 1-bit dithered"
+        name = f"{mnist}, {kind}, 1-bit dithered"
         made = make_numbers(data.x_test, data.y_test, kind, args.count, dots)
         numbers = [(synthetic.one_bit(image, dots), truth) for image, truth in made]
         results[name] = score(rec, numbers, sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
     grid = np.random.default_rng(args.seed + 8 + len(treated))  # drawn after the 1-bit pages'
-    name = "MNIST test, squared paper"
+    name = f"{mnist}, squared paper"
     numbers = list(make_numbers(data.x_test, data.y_test, "squared", args.count, grid))
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     boxes = np.random.default_rng(args.seed + 9 + len(treated))  # drawn after the grid's
     numbers = celled_numbers(synthetic.boxed_digits, data.x_test, data.y_test, args.count, boxes)
-    name = "MNIST test, a box per digit"
+    name = f"{mnist}, a box per digit"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cut_out = np.random.default_rng(args.seed + 10 + len(treated))  # after the boxes'
@@ -331,7 +334,7 @@ def main(argv=None) -> int:
         ink = synthetic.compose_number(list(data.x_test[chosen]), cut_out, marks=False)
         image = synthetic.in_box_cut_at_line(ink, cut_out)
         numbers.append((image, "".join(map(str, data.y_test[chosen]))))
-    name = "MNIST test, box cut at its line, digits touching it"
+    name = f"{mnist}, box cut at its line, digits touching it"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     lettered = np.random.default_rng(args.seed + 11 + len(treated))  # after the cut-out boxes'
@@ -339,7 +342,7 @@ def main(argv=None) -> int:
     for k, sign in enumerate(("R$", "US$", "EUR")):  # a third of the numbers after each
         share = args.count // 3 + (k < args.count % 3)
         numbers += make_numbers(data.x_test, data.y_test, "cheque", share, lettered, sign=sign)
-    name = "MNIST test, cheque, printed 'R$', 'US$', 'EUR'"
+    name = f"{mnist}, cheque, printed 'R$', 'US$', 'EUR'"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

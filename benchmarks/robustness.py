@@ -2,6 +2,7 @@
 
     python benchmarks/robustness.py                   # 1000 MNIST test digits per kind (~1 min)
     python benchmarks/robustness.py --count 200 --data tests/data/mnist_sample.npz   # quick
+    python benchmarks/robustness.py --digits validation  # to tune: never on the test set
 
 Each MNIST test digit is rendered as a user would hand it over (digitrec/synthetic.py): drawn on
 the app's canvas (opaque, and transparent with the ink only in alpha), scanned, or photographed

@@ -11,6 +11,8 @@ from conftest import ROOT, SAMPLE
 
 sys.path.insert(0, str(ROOT))
 import train_cnn  # noqa: E402
+from digitrec import contract, load_mnist  # noqa: E402
+from digitrec.data import with_validation_as_test  # noqa: E402
 from digitrec.inference import model_files  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -120,3 +122,17 @@ def test_corrections_teach_the_model_its_mistakes(tmp_path, sample):
         return np.mean([p.digit == y for p, y in zip(predictions, sample.y_test, strict=True)])
 
     assert accuracy(tuned) >= accuracy(shipped) - 0.01  # MNIST not forgotten (margin: 1 point)
+
+
+def test_benchmarks_validation_digits_are_the_ones_training_holds_out():
+    """--digits validation (benchmarks) reads exactly the digits train_cnn.py validates on."""
+    args = train_cnn.parse_args(["--data", str(SAMPLE)])
+    data = train_cnn.prepare_data(args)
+    held = with_validation_as_test(load_mnist(SAMPLE))
+    assert len(held.y_test) == len(data["x_val"]) == 60  # the sample's 600: a tenth
+    np.testing.assert_array_equal(contract.from_uint8(held.x_test), data["x_val"])
+    np.testing.assert_array_equal(held.y_test, data["val_targets"].argmax(axis=1))
+    trained_on = {image.tobytes() for image in load_mnist(SAMPLE).x_train} - {
+        image.tobytes() for image in held.x_test
+    }
+    assert len(trained_on) == 540  # the other nine tenths
