@@ -37,7 +37,9 @@ written on squared paper (synthetic.squared: an exercise book's grid, 0.5-0.9 di
 apart, scanned in colour), and one in a form's row of separate boxes, one digit a box
 (synthetic.boxed_digits, 3-9 digits), and one cut out along its box's line, the first or last
 digit (or both) written up to the box's side (synthetic.in_box_cut_at_line), and on cheque
-paper after a sign printed with letters ('R$', 'US$' or 'EUR', a third of the numbers each).
+paper after a sign printed with letters ('R$', 'US$' or 'EUR', a third of the numbers each),
+and photographed on a sheet (a cheque's or a form's shape, synthetic.on_a_sheet) lying askew
+on a table (synthetic.on_table: turned by 10-40 degrees).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -107,6 +109,7 @@ def make_numbers(
     cut: bool = False,
     cents: bool = False,
     pen: tuple[float, float] | None = None,
+    sheet: bool = False,
 ):
     """`count` (image, truth) pairs: numbers of 1-12 digits, most of them 3-8 long; with
     `leaning`, each in a hand of its own (synthetic.hand: leaning, uphill, narrow or wide); with
@@ -116,7 +119,8 @@ def make_numbers(
     lines' writing entering through its top or bottom edge (synthetic.cut_from_page, two more
     of `images`); with `cents`, the last two digits of a number of three or more written small
     and raised after it (synthetic.raised_cents); with `pen`, written with a pen that share of
-    the digits' height wide (compose_number)."""
+    the digits' height wide (compose_number); with `sheet`, written on a sheet of a cheque's or
+    a form's shape (synthetic.on_a_sheet)."""
     for _ in range(count):
         length = int(np.clip(rng.normal(5.5, 2.5), 1, 12))
         chosen = rng.integers(0, len(images), length)
@@ -136,6 +140,8 @@ def make_numbers(
             ink = synthetic.printed_sign(ink, rng, sign)
         if cut:
             ink = synthetic.cut_from_page(ink, images[rng.integers(0, len(images), 2)], rng)
+        if sheet:
+            ink = synthetic.on_a_sheet(ink, rng)
         image = synthetic.render_number(ink, kind, rng, cut=cut)
         yield image, "".join(map(str, labels[chosen]))
 
@@ -343,6 +349,12 @@ def main(argv=None) -> int:
         share = args.count // 3 + (k < args.count % 3)
         numbers += make_numbers(data.x_test, data.y_test, "cheque", share, lettered, sign=sign)
     name = f"{mnist}, cheque, printed 'R$', 'US$', 'EUR'"
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    tabled = np.random.default_rng(args.seed + 12 + len(treated))  # after the lettered signs'
+    made = make_numbers(data.x_test, data.y_test, "photo", args.count, tabled, sheet=True)
+    numbers = [(synthetic.on_table(image, tabled), truth) for image, truth in made]
+    name = f"{mnist}, photo of a sheet lying askew on a table"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

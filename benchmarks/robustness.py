@@ -24,7 +24,8 @@ cheque digits cut from an amount are made faint; cheque digits are stored in 1 b
 digits are written on squared paper (an exercise book's grid); digits are written up to the
 side of a printed box and cut out along its line; digits are written with a broad nib (hairlines
 and broad strokes, as in old records) and scanned; digits are handed over as 16x16 sets store
-them (white on black, filling the picture).
+them (white on black, filling the picture); digits are photographed on their page lying
+askew on a table.
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -315,6 +316,19 @@ def faint_cut_row(rec: Recognizer, data, chosen, rng) -> dict:
     return cut_rows(rec, data, chosen, rng, cut, faint=True)
 
 
+def table_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Phone photos of the digit's page lying askew on a table (synthetic.on_table: the page
+    turned by 10-40 degrees, the table showing all around it)."""
+
+    def files():
+        for i in chosen:
+            photo = synthetic.on_table(synthetic.photo(data.x_test[i], rng), rng)
+            yield synthetic.encode(photo, "photo", rng)
+
+    row = _read_both_ways(rec, files(), data.y_test[chosen])
+    return {"photo of its page lying askew on a table (10-40 degrees)": row}
+
+
 def uci_row(rec: Recognizer) -> dict | None:
     """Other writers' digits (scikit-learn's UCI set) on the canvas, or None without sklearn."""
     outside = uci_canvases()
@@ -393,6 +407,7 @@ def main(argv=None) -> int:
     rows.update(box_cut_row(rec, data, chosen, rng))
     rows.update(nib_row(rec, data, chosen, rng))
     rows.update(as_stored_rows(rec, data, chosen, rng))
+    rows.update(table_row(rec, data, chosen, rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}

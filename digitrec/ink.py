@@ -559,7 +559,7 @@ def _even_out_background(
     has one paper level, its corners', whatever the rest looks like: a 1 stretched to fill a
     16x16 frame (Semeion) is a block of ink as wide as the picture, which the opening took for
     background, leaving its edges as specks (1,000 validation digits so stored, as the 16x16
-    picture 95.7% -> 96.8% read right, drawn over a whole canvas 95.7% -> 97.0%).
+    picture 95.7% -> 96.5% read right, drawn over a whole canvas 95.7% -> 97.0%).
     """
     height, width = ink.shape
     if min(height, width) < 16:  # too small to have a background worth modelling

@@ -40,6 +40,7 @@ import numpy as np
 
 from digitrec import straighten
 from digitrec.decode import MIN_LINE_SIDE, to_array
+from digitrec.page import flat_page
 from digitrec.preprocess import fit_mnist, ink_and_mask, printed_web
 from digitrec.segment import (
     WIDE,
@@ -218,6 +219,7 @@ class Line:
     offset: tuple[int, int]  # (x, y) of the crop in the worked image
     scale: float  # worked image -> input image
     straightened: np.ndarray | None = None  # 3x3: `ink`'s pixels -> the crop's (None: as cut)
+    page: np.ndarray | None = None  # 3x3: the flattened page's pixels -> the input's (page.py)
 
     def to_input(self, box) -> tuple[int, int, int, int]:
         """A box on `ink` -> the box around it in the input image's pixels."""
@@ -228,7 +230,13 @@ class Line:
             (x, y), (x1, y1) = back.min(axis=1), back.max(axis=1)
             w, h = x1 - x, y1 - y
         x, y = x + self.offset[0], y + self.offset[1]
-        return tuple(int(round(v * self.scale)) for v in (x, y, w, h))
+        x, y, w, h = (v * self.scale for v in (x, y, w, h))
+        if self.page is not None:  # the box's corners back on the photo the page was found in
+            corners = np.float32([[[x, y], [x + w, y], [x, y + h], [x + w, y + h]]])
+            back = cv2.perspectiveTransform(corners, self.page)[0]
+            (x, y), (x1, y1) = back.min(axis=0), back.max(axis=0)
+            w, h = x1 - x, y1 - y
+        return tuple(int(round(v)) for v in (x, y, w, h))
 
 
 def segment_number(image) -> Line | None:
@@ -239,6 +247,10 @@ def segment_number(image) -> Line | None:
     underline or a box helps find the line's angle) and set upright after they are dropped
     (a box's sides would hide the digits' lean); see digitrec.straighten.
     """
+    image = to_array(image)
+    page = flat_page(image)  # a photo of a page askew on a table: the page laid flat
+    if page is not None:
+        image, on_page = page
     ink, mask, scale = ink_and_mask(image, min_short=MIN_LINE_SIDE, pieces=WEB_DIGITS)
     if not mask.any() or only_rules(mask.view(np.uint8)):  # blank ruled paper: no number
         return None
@@ -255,7 +267,7 @@ def segment_number(image) -> Line | None:
     ink, clean, done = straighten.upright(ink, clean, done)
     strokes, height, stroke = atoms(clean)
     back = None if np.array_equal(done, np.eye(3)) else np.linalg.inv(done)
-    return Line(ink, strokes, height, stroke, (x0, y0), scale, back)
+    return Line(ink, strokes, height, stroke, (x0, y0), scale, back, on_page if page else None)
 
 
 def read_number(recognizer, image, one_digit: bool = True) -> NumberReading:

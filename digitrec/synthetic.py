@@ -281,6 +281,52 @@ def hard_shadow(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(shaded, 0, 255).astype(np.uint8)
 
 
+def on_table(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A photo of a page lying askew on a table: `page` ((H, W, 3) uint8 RGB, as `photo` makes
+    it) turned by 10-40 degrees either way, seen a little from the side (each corner moved by
+    up to 4% of the page's size: the phone not quite parallel to the table) and laid on a
+    darker table (wood, a dark desk, a grey cloth, streaks along its grain, light falling
+    across it) that shows around it: the frame the page's box and 10-50% more, the page
+    somewhere in it, all of it in view. (H', W', 3) uint8 RGB."""
+    height, width = page.shape[:2]
+    angle = np.radians(rng.choice([-1.0, 1.0]) * rng.uniform(10, 40))
+    turn = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    landed = corners @ turn.T.astype(np.float32)
+    landed += rng.uniform(-0.04, 0.04, (4, 2)).astype(np.float32) * max(width, height)
+    low, size = landed.min(axis=0), np.ptp(landed, axis=0)
+    frame = np.ceil(size * rng.uniform(1.1, 1.5, 2)).astype(int)
+    landed += -low + rng.uniform(0, 1, 2).astype(np.float32) * (frame - size)  # all in view
+    out_w, out_h = int(frame[0]), int(frame[1])
+    view = cv2.getPerspectiveTransform(corners, landed.astype(np.float32))
+    laid = cv2.warpPerspective(page, view, (out_w, out_h), flags=cv2.INTER_LINEAR)
+    cover = cv2.warpPerspective(np.ones((height, width), np.float32), view, (out_w, out_h))
+    tones = ([95, 62, 38], [48, 44, 42], [110, 108, 104], [30, 30, 36])
+    table = np.array(tones[int(rng.integers(len(tones)))], np.float32) * rng.uniform(0.8, 1.2)
+    yy, xx = np.mgrid[0:out_h, 0:out_w].astype(np.float32)
+    grain_angle = rng.uniform(0, np.pi)
+    along = np.cos(grain_angle) * xx + np.sin(grain_angle) * yy
+    streaks = np.sin(along / rng.uniform(3, 12) + 2 * np.sin(along / rng.uniform(40, 120)))
+    texture = 1.0 + rng.uniform(0.03, 0.15) * streaks + rng.normal(0, 0.03, (out_h, out_w))
+    surface = table[None, None, :] * texture[..., None]
+    light = 1.0 - rng.uniform(0.0, 0.35) * (xx / out_w if rng.random() < 0.5 else yy / out_h)
+    image = (surface * light[..., None]) * (1 - cover[..., None]) + laid * cover[..., None]
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def on_a_sheet(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A written line's (H, W) float32 ink put on a sheet, as a cheque or a form holds an
+    amount: the sheet 1.3-2 times the line's width and 1.6-2.4 times wider than tall (at
+    least 2 lines tall), the line anywhere on it. The same ink, padded: render it (a photo) as
+    a whole sheet."""
+    height, width = ink.shape
+    sheet_w = int(width * rng.uniform(1.3, 2.0))
+    sheet_h = max(2 * height, int(sheet_w / rng.uniform(1.6, 2.4)))
+    left = int(rng.integers(0, sheet_w - width + 1))
+    top = int(rng.integers(0, sheet_h - height + 1))
+    return np.pad(ink, ((top, sheet_h - height - top), (left, sheet_w - width - left)))
+
+
 def faint(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The same writing in pencil or a pale pen: every pixel's departure from the paper (the
     median of each channel) cut to 15-30%, a scan's noise included. uint8 in, uint8 out; gray,
