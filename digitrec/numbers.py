@@ -247,7 +247,7 @@ def segment_number(image) -> Line | None:
     underline or a box helps find the line's angle) and set upright after they are dropped
     (a box's sides would hide the digits' lean); see digitrec.straighten.
     """
-    image = to_array(image)
+    image, on_page = to_array(image), None
     page = flat_page(image)  # a photo of a page askew on a table: the page laid flat
     if page is not None:
         image, on_page = page
@@ -267,7 +267,7 @@ def segment_number(image) -> Line | None:
     ink, clean, done = straighten.upright(ink, clean, done)
     strokes, height, stroke = atoms(clean)
     back = None if np.array_equal(done, np.eye(3)) else np.linalg.inv(done)
-    return Line(ink, strokes, height, stroke, (x0, y0), scale, back, on_page if page else None)
+    return Line(ink, strokes, height, stroke, (x0, y0), scale, back, on_page)
 
 
 def read_number(recognizer, image, one_digit: bool = True) -> NumberReading:
