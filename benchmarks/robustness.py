@@ -242,15 +242,20 @@ def nib_row(rec: Recognizer, data, chosen, rng) -> dict:
     }
 
 
-def shadow_row(rec: Recognizer, data, chosen, rng) -> dict:
-    """Phone photos with a hard-edged shadow across the page (synthetic.hard_shadow)."""
+def _photo_row(rec: Recognizer, data, chosen, rng, treat) -> dict:
+    """A row of phone photos (synthetic.photo), each treated by `treat(photo, rng)`."""
 
     def files():
         for i in chosen:
-            photo = synthetic.hard_shadow(synthetic.photo(data.x_test[i], rng), rng)
+            photo = treat(synthetic.photo(data.x_test[i], rng), rng)
             yield synthetic.encode(photo, "photo", rng)
 
-    row = _read_both_ways(rec, files(), data.y_test[chosen])
+    return _read_both_ways(rec, files(), data.y_test[chosen])
+
+
+def shadow_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Phone photos with a hard-edged shadow across the page (synthetic.hard_shadow)."""
+    row = _photo_row(rec, data, chosen, rng, synthetic.hard_shadow)
     return {"photo with a hard shadow across it": row}
 
 
@@ -319,13 +324,7 @@ def faint_cut_row(rec: Recognizer, data, chosen, rng) -> dict:
 def table_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Phone photos of the digit's page lying askew on a table (synthetic.on_table: the page
     turned by 10-40 degrees, the table showing all around it)."""
-
-    def files():
-        for i in chosen:
-            photo = synthetic.on_table(synthetic.photo(data.x_test[i], rng), rng)
-            yield synthetic.encode(photo, "photo", rng)
-
-    row = _read_both_ways(rec, files(), data.y_test[chosen])
+    row = _photo_row(rec, data, chosen, rng, synthetic.on_table)
     return {"photo of its page lying askew on a table (10-40 degrees)": row}
 
 
