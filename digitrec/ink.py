@@ -7,6 +7,9 @@ steps (digitrec.preprocess) only ever see white ink on a black background.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -135,9 +138,12 @@ def to_ink(image: np.ndarray, min_side: int = 0, min_short: int = 0) -> np.ndarr
     gray = _flattened(image)
     if gray is None:  # nothing opaque at all
         return np.zeros(image.shape[:2], np.float32)
-    dark = _dark_on_light(gray, stored)
+    # Whether the picture was made on a computer: judged at most once, and only where a step
+    # asks (most pictures are settled before either does).
+    made = functools.cache(lambda: flat_corners(stored))
+    dark = _dark_on_light(gray, made)
     ink = np.float32(1.0) - gray if dark else gray
-    evened, clean = _even_out_background(ink, stored)
+    evened, clean = _even_out_background(ink, made)
     shrunk = max(original.shape[:2]) > WORK_SIDE
     return _scaled(evened, clean, (original, dark) if shrunk else None)
 
@@ -447,7 +453,7 @@ def _paper_at_corners(gray: np.ndarray, low: float, high: float, where: float) -
     return None
 
 
-def _dark_on_light(gray: np.ndarray, stored: np.ndarray | None = None) -> bool:
+def _dark_on_light(gray: np.ndarray, made: Callable[[], bool] | None = None) -> bool:
     """Is the ink darker than the background?
 
     The background covers most of any picture of a digit, so the median is its level, and a
@@ -466,10 +472,10 @@ def _dark_on_light(gray: np.ndarray, stored: np.ndarray | None = None) -> bool:
 
     A digit filling its picture to the edges (a 16x16 zip-code digit, white on black) can
     cover half of it and meet every side, so that neither the median nor the border settles
-    it: on a picture made on a computer (the corners of the picture as `stored`, before any
-    resizing, flat: flat_corners), three corners at one end of the range with the border's
-    median on that side settle it (_paper_at_corners, CORNERS). A photo's corners may be in a
-    shadow, or the table.
+    it: on a picture made on a computer (`made()`: the corners of the picture as stored,
+    before any resizing, flat: flat_corners), three corners at one end of the range with the
+    border's median on that side settle it (_paper_at_corners, CORNERS). A photo's corners may
+    be in a shadow, or the table.
 
     First of all, a border darker than the picture may be a printed box cut at its line (a
     form's field, an amount's box): light paper a few pixels in settles it (_framed). Before,
@@ -505,8 +511,7 @@ def _dark_on_light(gray: np.ndarray, stored: np.ndarray | None = None) -> bool:
     lit = np.count_nonzero(border > low + 0.7 * (high - low))
     if where <= 0.25 and lit < 0.1 * border.size:
         return False
-    made = stored is not None and flat_corners(stored)
-    settled = _paper_at_corners(gray, low, high, where) if made else None
+    settled = _paper_at_corners(gray, low, high, where) if made and made() else None
     if settled is not None:
         return settled
     if min(gray.shape) < 160:  # a crop: no room for a shadow's edge
@@ -542,7 +547,7 @@ def _framed(gray: np.ndarray, border: np.ndarray, edge: float) -> bool:
 
 
 def _even_out_background(
-    ink: np.ndarray, stored: np.ndarray | None = None
+    ink: np.ndarray, made: Callable[[], bool] | None = None
 ) -> tuple[np.ndarray, bool]:
     """Subtract the background (paper tint, shadows, light falling off across a photo): the
     evened ink, and whether the background was clean (one level).
@@ -555,7 +560,7 @@ def _even_out_background(
     of training digits photographed under a hard shadow, synthetic.hard_shadow: 121 of 300 read
     exactly before this, the shadow test and the blur that never sinks; 256 after).
 
-    A picture made on a computer (`stored` with flat corners: a 16x16 set's digit, a canvas)
+    A picture made on a computer (`made()`: flat corners, flat_corners; a 16x16 set's digit)
     has one paper level, its corners', whatever the rest looks like: a 1 stretched to fill a
     16x16 frame (Semeion) is a block of ink as wide as the picture, which the opening took for
     background, leaving its edges as specks (1,000 validation digits so stored, as the 16x16
@@ -577,7 +582,7 @@ def _even_out_background(
     shadow = _has_shadow(sample, split)
     if high - low < 0.12 and not shadow:
         return (ink if middle == 0.0 else clip01(ink - np.float32(middle))), True
-    if not shadow and stored is not None and flat_corners(stored):
+    if not shadow and made and made():
         paper = min(float(c.mean()) for c in _corners(ink))  # the least ink
         return clip01(ink - np.float32(paper)), True
 
