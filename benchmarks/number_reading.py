@@ -39,7 +39,9 @@ apart, scanned in colour), and one in a form's row of separate boxes, one digit 
 digit (or both) written up to the box's side (synthetic.in_box_cut_at_line), and on cheque
 paper after a sign printed with letters ('R$', 'US$' or 'EUR', a third of the numbers each),
 and photographed on a sheet (a cheque's or a form's shape, synthetic.on_a_sheet) lying askew
-on a table (synthetic.on_table: turned by 10-40 degrees).
+on a table (synthetic.on_table: turned by 10-40 degrees), and such a sheet photographed close
+up, turned by 0-30 degrees, the photo's frame cutting into it on one side or two (the table on
+the others; synthetic.on_table with close=True).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -355,6 +357,15 @@ def main(argv=None) -> int:
     made = make_numbers(data.x_test, data.y_test, "photo", args.count, tabled, sheet=True)
     numbers = [(synthetic.on_table(image, tabled), truth) for image, truth in made]
     name = f"{mnist}, photo of a sheet lying askew on a table"
+    results[name] = score(rec, numbers, sheet)
+    print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    close = np.random.default_rng(args.seed + 13 + len(treated))  # after the table's
+    made = make_numbers(data.x_test, data.y_test, "photo", args.count, close, sheet=True)
+    numbers = [
+        (synthetic.on_table(image, close, turn=(0.0, 30.0), close=True), truth)
+        for image, truth in made
+    ]
+    name = f"{mnist}, photo of a sheet close up, running off the photo"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

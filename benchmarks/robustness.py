@@ -25,7 +25,7 @@ digits are written on squared paper (an exercise book's grid); digits are writte
 side of a printed box and cut out along its line; digits are written with a broad nib (hairlines
 and broad strokes, as in old records) and scanned; digits are handed over as 16x16 sets store
 them (white on black, filling the picture); digits are photographed on their page lying
-askew on a table.
+askew on a table, and close up, the page running off the photo on one side or two.
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -328,6 +328,17 @@ def table_row(rec: Recognizer, data, chosen, rng) -> dict:
     return {"photo of its page lying askew on a table (10-40 degrees)": row}
 
 
+def close_up_row(rec: Recognizer, data, chosen, rng) -> dict:
+    """Phone photos taken close: the page turned by 0-30 degrees on a table, the photo's frame
+    cutting into it on one side or two that meet (synthetic.on_table with close=True)."""
+
+    def closer(photo, rng):
+        return synthetic.on_table(photo, rng, turn=(0.0, 30.0), close=True)
+
+    row = _photo_row(rec, data, chosen, rng, closer)
+    return {"photo close up: its page running off the photo, table beside it": row}
+
+
 def uci_row(rec: Recognizer) -> dict | None:
     """Other writers' digits (scikit-learn's UCI set) on the canvas, or None without sklearn."""
     outside = uci_canvases()
@@ -407,6 +418,7 @@ def main(argv=None) -> int:
     rows.update(nib_row(rec, data, chosen, rng))
     rows.update(as_stored_rows(rec, data, chosen, rng))
     rows.update(table_row(rec, data, chosen, rng))
+    rows.update(close_up_row(rec, data, chosen, rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}

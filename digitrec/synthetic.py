@@ -281,15 +281,22 @@ def hard_shadow(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(shaded, 0, 255).astype(np.uint8)
 
 
-def on_table(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def on_table(
+    page: np.ndarray,
+    rng: np.random.Generator,
+    turn: tuple[float, float] = (10.0, 40.0),
+    close: bool = False,
+) -> np.ndarray:
     """A photo of a page lying askew on a table: `page` ((H, W, 3) uint8 RGB, as `photo` makes
-    it) turned by 10-40 degrees either way, seen a little from the side (each corner moved by
-    up to 4% of the page's size: the phone not quite parallel to the table) and laid on a
-    darker table (wood, a dark desk, a grey cloth, streaks along its grain, light falling
-    across it) that shows around it: the frame the page's box and 10-50% more, the page
-    somewhere in it, all of it in view. (H', W', 3) uint8 RGB."""
+    it) turned by `turn` degrees (drawn in that range) either way, seen a little from the side
+    (each corner moved by up to 4% of the page's size: the phone not quite parallel to the
+    table) and laid on a darker table (wood, a dark desk, a grey cloth, streaks along its
+    grain, light falling across it) that shows around it: the frame the page's box and 10-50%
+    more, the page somewhere in it, all of it in view. With `close`, the phone held closer:
+    the frame cuts into the page on one side or two that meet, the writing kept in view (see
+    _close_up). (H', W', 3) uint8 RGB."""
     height, width = page.shape[:2]
-    angle = np.radians(rng.choice([-1.0, 1.0]) * rng.uniform(10, 40))
+    angle = np.radians(rng.choice([-1.0, 1.0]) * rng.uniform(*turn))
     turn = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
     corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
     landed = corners @ turn.T.astype(np.float32)
@@ -311,7 +318,47 @@ def on_table(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     surface = table[None, None, :] * texture[..., None]
     light = 1.0 - rng.uniform(0.0, 0.35) * (xx / out_w if rng.random() < 0.5 else yy / out_h)
     image = (surface * light[..., None]) * (1 - cover[..., None]) + laid * cover[..., None]
-    return np.clip(image, 0, 255).astype(np.uint8)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    return _close_up(image, page, view, landed, rng) if close else image
+
+
+def _close_up(
+    photo: np.ndarray, page: np.ndarray, view: np.ndarray, landed: np.ndarray, rng
+) -> np.ndarray:
+    """`photo` (on_table's, the page's corners at `landed`, its pixels mapped there by `view`)
+    cropped as a phone held closer frames it: on one side, or on two that meet (a third of the
+    time), the frame's edge cuts into the page, between 5% of the page's extent in from its
+    outermost point and 3% of the writing's extent short of the writing; the other sides keep
+    the table in view. The writing is found on `page` as pixels under 0.7 of the paper around
+    them (the brightest within 120 pixels). `photo` as it was where no side has room."""
+    gray = cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)[::4, ::4]
+    paper = cv2.dilate(gray, np.ones((31, 31), np.uint8))
+    ys, xs = np.nonzero(gray < 0.7 * paper.astype(np.float32))
+    if not len(xs):
+        return photo
+    box = np.float32([[xs.min(), ys.min()], [xs.max() + 1, ys.min()], [xs.max() + 1, ys.max() + 1]])
+    box = np.vstack([box, [[xs.min(), ys.max() + 1]]]).astype(np.float32) * 4
+    written = cv2.perspectiveTransform(box[None], view)[0]
+    ink_low, ink_high = written.min(axis=0), written.max(axis=0)
+    page_low, page_high = landed.min(axis=0), landed.max(axis=0)
+    ink_size, page_size = ink_high - ink_low, page_high - page_low
+    frame = [0.0, 0.0, float(photo.shape[1]), float(photo.shape[0])]  # left, top, right, bottom
+    rooms = []
+    for side in range(4):
+        axis, inward = side % 2, 1.0 if side < 2 else -1.0
+        outer = page_low[axis] if side < 2 else page_high[axis]
+        inner = ink_low[axis] if side < 2 else ink_high[axis]
+        start = outer + inward * 0.05 * page_size[axis]
+        stop = inner - inward * 0.03 * ink_size[axis]
+        rooms.append((start, stop) if (stop - start) * inward > 0 else None)
+    first = int(rng.integers(4))
+    sides = [first, (first + int(rng.choice([-1, 1]))) % 4] if rng.random() < 1 / 3 else [first]
+    for side in sides:
+        if rooms[side] is None:
+            continue
+        frame[side] = float(rng.uniform(*sorted(rooms[side])))
+    left, top, right, bottom = (int(round(v)) for v in frame)
+    return photo[max(0, top) : bottom, max(0, left) : right]
 
 
 def on_a_sheet(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:

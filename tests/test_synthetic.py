@@ -481,3 +481,22 @@ def test_cut_digit_brings_the_joining_strokes_of_a_cursive_hand_along(sample):
     # in a cursive hand the pen's strokes run through both sides.
     assert through_both_sides(0.0) <= 5
     assert through_both_sides(1.0) >= 18
+
+
+def test_a_page_on_a_table_photographed_close_runs_off_the_photo_and_keeps_its_writing():
+    page = np.full((400, 300, 3), 220, np.uint8)
+    page[150:250, 140:160] = (0, 0, 255)  # the writing: a blue bar
+    for seed in range(8):
+        whole = synthetic.on_table(page, np.random.default_rng(seed))
+        close = synthetic.on_table(page, np.random.default_rng(seed), close=True)
+        assert close.shape[0] * close.shape[1] < whole.shape[0] * whole.shape[1]
+
+        def writing(photo):
+            pixels = photo.astype(int)
+            return int(np.count_nonzero(pixels[..., 2] - pixels[..., 0] > 100))
+
+        assert writing(close) == writing(whole) > 0  # the writing all in view
+        paper = cv2.cvtColor(close, cv2.COLOR_RGB2GRAY) > 180
+        sides = [paper[0].mean(), paper[-1].mean(), paper[:, 0].mean(), paper[:, -1].mean()]
+        assert max(sides) > 0.3  # the page runs off the photo
+        assert min(sides) < 0.5  # and the table shows beside it
