@@ -19,15 +19,30 @@ region's outline is four straight sides (a quadrilateral: a page seen at an angl
 ink inside it. Pictures made on a computer (flat corners: a 16x16 digit filling its frame) are
 never searched: a bold 1 drawn there is a light quadrilateral on dark too.
 
+A photo taken close cuts the page off on one side or two, the table beside it on the others
+(TABLE_SHOWS of the border at least). Then the page's outline is the frame where it was cut and
+its own sides elsewhere: these must lie along two axes at a right angle, with a corner of the
+page in view, and each must be an edge (the paper darker just past it: light fading across a
+page, or a shadow's edge, draws straight sides too). The page's corners are where its sides
+cross, the frame's cut standing in for a side that does not show; the flat page is blank paper
+of its colour where the photo ends.
+
 Measured on the CNN's validation digits (benchmarks --digits validation; synthetic.on_table:
 the page turned by 10-40 degrees, seen a little from the side): 400 single digits so
-photographed, 60 read right taking the picture as it was, 389 with the page laid flat; 200
-numbers on a sheet of a cheque's shape so photographed, 0 and 182 read exactly (189 of the
-same sheets photographed from above). 300 pictures of each other kind (canvases, scans, ruled
-paper, tight crops, photos, photos with a hard shadow, cheques, boxes cut at their line): no
-page found in any (without MIN_PHOTO, with TABLE_BORDER 0.6 and corners allowed on the
-picture's edge, a box cut at its line was taken for a page 32 times, a hard shadow's lit part
-11 times).
+photographed, 60 read right taking the picture as it was, 389 with the page laid flat (394
+once a page running off the picture was looked for too); 200 numbers on a sheet of a cheque's
+shape so photographed, 0 and 182 read exactly (189 of the same sheets photographed from
+above). 300 pictures of each other kind (canvases, scans, ruled paper, tight crops, photos,
+photos with a hard shadow, cheques, boxes cut at their line): no page found in any (without
+MIN_PHOTO, with TABLE_BORDER 0.6 and corners allowed on the picture's edge, a box cut at its
+line was taken for a page 32 times, a hard shadow's lit part 11 times). Photos taken close
+(synthetic.on_table with close=True: the page turned by 0-30 degrees, the frame cutting into
+it on one side or two): 300 single digits, 120 read right before such pages were looked for,
+295 after (the page found in 289); 200 numbers on a sheet, 26 and 182 read exactly. Without
+the step test at each side, a hard shadow's lit part was taken for a page 5 times in 300 and
+a photo's lit half twice (the light fading across the paper drew the second side); with
+EDGE_ANGLE 8, a page seen askew lost a side to its twin across the page (a number's sheet
+read as far as the table).
 """
 
 from __future__ import annotations
@@ -53,6 +68,15 @@ SIDES = (0.02, 0.04, 0.06, 0.08)
 # the bottom: 386 of the 400 digits below read right, 389 with 0.7 (no more pages found where
 # there are none).
 PAGE_FILL = (0.7, 1.1)
+# A page running off the picture (a photo taken close; see _cut_page):
+TABLE_SHOWS = 0.35  # of the picture's border at least is darker than the page
+CUT_AREA = 0.95  # of the picture at most is the page's part in view
+CUT_SIDES = 0.005  # of its length the outline is simplified to within (its corners kept sharp)
+OWN_SIDE = 0.04  # of the outline's length a side is at least to show the page's turn
+AXES_SHARE = 0.6  # of the own sides' length at least lies along the page's axes
+EDGE_ANGLE = 12.0  # degrees: the most that a side may be off the page's axes (seen askew)
+STEP_REACH = 3  # pixels (of the sampled picture) either side of a page's side it is seen at
+EDGE_STEP = 25  # grey levels at least between the two: a page's edge, not light fading
 INSET = 0.02  # the page's edge is left out: its corners are moved in by this share of it
 
 
@@ -78,10 +102,29 @@ def flat_page(array: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     width, height = max(8, int(round(max(top, bottom)))), max(8, int(round(max(left, right))))
     target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
     to_page = cv2.getPerspectiveTransform(corners, target)
+    back = np.linalg.inv(to_page)
+    # Where the page ran off the photo, the flat page is blank paper of its colour: repeating
+    # the photo's last pixels would draw the strokes that reach its edge on as streaks.
     flat = cv2.warpPerspective(
-        photo, to_page, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        photo,
+        to_page,
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=_paper(photo, back, width, height),
     )
-    return flat, np.linalg.inv(to_page)
+    return flat, back
+
+
+def _paper(photo: np.ndarray, back: np.ndarray, width: int, height: int) -> tuple:
+    """The page's colour: the median of a 16x16 grid of its points (the page `width` x
+    `height`, mapped onto `photo` by `back`) that lie in the photo; the writing covers few."""
+    grid = np.stack(np.meshgrid(np.linspace(0, width - 1, 16), np.linspace(0, height - 1, 16)))
+    points = cv2.perspectiveTransform(grid.reshape(2, -1).T[None].astype(np.float32), back)[0]
+    points = np.rint(points).astype(int)
+    seen = (points >= 0).all(axis=1) & (points < photo.shape[1::-1]).all(axis=1)
+    colours = photo[points[seen, 1], points[seen, 0]].reshape(int(seen.sum()), -1)
+    return tuple(float(v) for v in np.median(colours, axis=0)) if len(colours) else (255.0,)
 
 
 def _photo(array: np.ndarray) -> np.ndarray | None:
@@ -116,7 +159,8 @@ def _page_corners(photo: np.ndarray) -> np.ndarray | None:
         return None
     split, light = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     border = np.concatenate([light[0], light[-1], light[:, 0], light[:, -1]])
-    if np.count_nonzero(border == 0) < TABLE_BORDER * border.size:
+    table_border = np.count_nonzero(border == 0) / border.size
+    if table_border < TABLE_SHOWS:
         return None  # the paper reaches the picture's edges: a scan, a crop
     if flat_corners(photo):  # made on a computer (see ink.flat_corners)
         return None
@@ -125,19 +169,27 @@ def _page_corners(photo: np.ndarray) -> np.ndarray | None:
         return None
     outline = max(contours, key=cv2.contourArea)
     area = cv2.contourArea(outline)
-    if not PAGE_AREA[0] <= area / (height * width) <= PAGE_AREA[1]:
+    if not PAGE_AREA[0] <= area / (height * width) <= CUT_AREA:
         return None
-    corners = _four_corners(cv2.convexHull(outline))
-    if corners is None or not PAGE_FILL[0] <= area / cv2.contourArea(corners) <= PAGE_FILL[1]:
+    hull = cv2.convexHull(outline)
+    polygon = _polygon(hull, width, height)
+    if polygon is None or not PAGE_FILL[0] <= area / cv2.contourArea(polygon) <= PAGE_FILL[1]:
         return None
-    corners = _ordered(corners.reshape(4, 2).astype(np.float32))
-    if not ((corners >= 1) & (corners <= np.float32([width, height]) - 2)).all():
-        return None  # a corner on the picture's edge: no table beyond it (a crop, a shadow)
-    sides = np.linalg.norm(corners - np.roll(corners, -1, axis=0), axis=1)
-    if sides.max() > PAGE_ASPECT * sides.min():
-        return None
+    polygon = polygon.reshape(-1, 2).astype(np.float32)
+    edge = _on_edge(polygon, width, height)
+    if not edge.any():
+        if len(polygon) != 4 or table_border < TABLE_BORDER or area > PAGE_AREA[1] * height * width:
+            return None
+        corners = _ordered(polygon)
+        sides = np.linalg.norm(corners - np.roll(corners, -1, axis=0), axis=1)
+        if sides.max() > PAGE_ASPECT * sides.min():
+            return None
+    else:
+        corners = _cut_page(polygon, edge, small)
+        if corners is None:
+            return None
     inside = np.zeros_like(light)
-    cv2.fillConvexPoly(inside, corners.astype(np.int32), 255)
+    cv2.fillConvexPoly(inside, polygon.astype(np.int32), 255)
     page, table = small[inside > 0], small[inside == 0]
     if float(np.median(page)) - float(np.median(table)) < PAGE_CONTRAST:
         return None
@@ -146,14 +198,118 @@ def _page_corners(photo: np.ndarray) -> np.ndarray | None:
     return corners * np.float32(step) + np.float32((step - 1) / 2)
 
 
-def _four_corners(hull: np.ndarray) -> np.ndarray | None:
-    """A convex outline simplified to four corners, as little as it takes (SIDES), or None."""
+def _polygon(hull: np.ndarray, width: int, height: int) -> np.ndarray | None:
+    """A convex outline simplified: where it reaches the picture's frame (the page runs off
+    it), to within CUT_SIDES of its length (up to 12 corners: a page cut by the frame, its
+    corners kept sharp); else to
+    the fewest corners it takes, as little as it takes (SIDES): 4 for a page in view. None
+    when neither fits (a round blot)."""
     length = cv2.arcLength(hull, True)
+    fine = cv2.approxPolyDP(hull, CUT_SIDES * length, True)
+    if _on_edge(fine.reshape(-1, 2), width, height).any():
+        return fine if len(fine) <= 12 else None
     for share in SIDES:
         corners = cv2.approxPolyDP(hull, share * length, True)
         if len(corners) <= 4:
             return corners if len(corners) == 4 else None
     return None
+
+
+def _on_edge(polygon: np.ndarray, width: int, height: int) -> np.ndarray:
+    """For each corner of `polygon` ((N, 2)), whether it lies on the picture's frame: (N, 4)
+    bool, one column per side (left, top, right, bottom)."""
+    x, y = polygon[:, 0], polygon[:, 1]
+    return np.stack([x <= 1, y <= 1, x >= width - 2, y >= height - 2], axis=1)
+
+
+def _cut_page(polygon: np.ndarray, edge: np.ndarray, small: np.ndarray) -> np.ndarray | None:
+    """The four corners of a page that runs off the picture, from the light `polygon` ((N, 2),
+    in order) whose corners `edge` says lie on the frame; None when the outline is no page's.
+
+    The page's own sides are the polygon's sides that do not run along the frame (or across
+    its corner), OWN_SIDE long or more. The page's axes are those along which the most of
+    their length lies (within EDGE_ANGLE), at least AXES_SHARE of it (a shadow or a dim
+    corner may bite off the rest), and two of them meet at a right angle (a corner of the page
+    in view). Each side is an edge: at least EDGE_STEP darker just outside it than inside
+    (light fading across the paper draws straight sides too). The corners returned are where
+    the page's sides cross: its longest own side on each side of it, or where none shows, the
+    polygon's furthest extent that way (the frame cut the page off there: such corners lie
+    outside the picture)."""
+    ends = np.roll(polygon, -1, axis=0)
+    along_frame = edge.any(axis=1) & np.roll(edge, -1, axis=0).any(axis=1)
+    vectors = ends - polygon
+    lengths = np.linalg.norm(vectors, axis=1)
+    centre = polygon.mean(axis=0)
+    steps = np.array([_step(small, polygon[k], ends[k], centre) for k in range(len(polygon))])
+    # Light fading across a side (the paper lit unevenly) is no page's edge, nor a side too near
+    # the frame to see past.
+    own = ~along_frame & (lengths >= OWN_SIDE * lengths.sum()) & (steps >= EDGE_STEP)
+    if np.count_nonzero(own) < 2:
+        return None
+    angles = np.degrees(np.arctan2(vectors[:, 1], vectors[:, 0]))
+    best, turn, square = 0.0, 0.0, own
+    for k in np.flatnonzero(own):  # each own side's axes, tried in turn
+        off = (angles - angles[k] + 45) % 90 - 45  # each side's departure from these axes
+        agree = own & (np.abs(off) <= EDGE_ANGLE)
+        if lengths[agree].sum() > best:
+            best, square = lengths[agree].sum(), agree
+            turn = angles[k] + np.average(off[agree], weights=lengths[agree])
+    if best < AXES_SHARE * lengths[own].sum():
+        return None  # a curved outline: a pool of light, a shadow's edge
+    if not (np.abs((angles[square] - turn) % 180 - 90) <= EDGE_ANGLE).any():
+        return None  # no two sides at a right angle: a strip of light, a shadow's edge
+    turn = np.radians((turn + 45) % 90 - 45)
+    rotation = np.float32([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]])
+    upright = polygon @ rotation.T  # the page's sides now nearly level and plumb
+    low, high = upright.min(axis=0), upright.max(axis=0)
+    # Each of the page's sides (top, right, bottom, left) as a point and a direction: its
+    # longest own side where one shows (seen at a slant, the page's sides are not quite
+    # parallel), else the line where the frame cut it off (the polygon's extent that way).
+    lines = [
+        ((low[0], low[1]), (1.0, 0.0)),
+        ((high[0], low[1]), (0.0, 1.0)),
+        ((high[0], high[1]), (1.0, 0.0)),
+        ((low[0], high[1]), (0.0, 1.0)),
+    ]
+    middle_of = (low + high) / 2
+    for k in sorted(np.flatnonzero(square), key=lambda k: lengths[k]):  # the longest last
+        start, end = upright[k], upright[(k + 1) % len(upright)]
+        middle, direction = (start + end) / 2, (end - start) / lengths[k]
+        level = abs(direction[0]) > abs(direction[1])
+        if level:
+            which = 0 if middle[1] < middle_of[1] else 2
+        else:
+            which = 3 if middle[0] < middle_of[0] else 1
+        lines[which] = (tuple(middle), tuple(direction))
+    corners = np.float32([_crossing(lines[k - 1], lines[k]) for k in range(4)])  # TL, TR, ...
+    return corners @ rotation  # back onto the picture
+
+
+def _step(small: np.ndarray, start: np.ndarray, end: np.ndarray, centre: np.ndarray) -> float:
+    """How much darker `small` is just outside the side from `start` to `end` (of a convex
+    outline around `centre`) than just inside it: the median over points along its middle,
+    STEP_REACH pixels either way; 0 where none of them lies in the picture."""
+    direction = (end - start) / max(float(np.linalg.norm(end - start)), 1e-6)
+    normal = np.float32([direction[1], -direction[0]])
+    if np.dot(normal, (start + end) / 2 - centre) < 0:
+        normal = -normal  # pointing out of the outline
+    along = start + np.linspace(0.2, 0.8, 16)[:, None] * (end - start)
+    inside = np.rint(along - STEP_REACH * normal).astype(int)
+    outside = np.rint(along + STEP_REACH * normal).astype(int)
+    size = np.array(small.shape[1::-1])
+    seen = ((inside >= 0) & (inside < size) & (outside >= 0) & (outside < size)).all(axis=1)
+    if not seen.any():
+        return 0.0
+    light = small[inside[seen, 1], inside[seen, 0]].astype(np.float32)
+    dark = small[outside[seen, 1], outside[seen, 0]].astype(np.float32)
+    return float(np.median(light - dark))
+
+
+def _crossing(first, second) -> np.ndarray:
+    """Where two lines, each (point, direction), cross."""
+    (p, d), (q, e) = ((np.asarray(v, np.float64) for v in line) for line in (first, second))
+    along = np.linalg.solve(np.array([d, -e]).T, q - p)
+    return p + along[0] * d
 
 
 def _ordered(corners: np.ndarray) -> np.ndarray:

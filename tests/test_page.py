@@ -37,6 +37,45 @@ def test_a_page_on_a_table_is_found_by_its_corners(angle):
     assert np.abs(found - corners).max() < 8  # pixels, the top left corner first
 
 
+@pytest.mark.parametrize("angle", [0, 12, -25])
+@pytest.mark.parametrize("side", ["left", "top", "right", "bottom"])
+def test_a_page_running_off_the_photo_is_found_by_the_corners_in_view(angle, side):
+    picture, corners = page_on_table(angle, size=(480, 640), page=(420, 320))
+    height, width = picture.shape[:2]
+    keep = {  # the photo's frame moved in so that it cuts off a fifth of the page
+        "left": (slice(None), slice(int(corners[:, 0].min()) + 84, None)),
+        "top": (slice(int(corners[:, 1].min()) + 64, None), slice(None)),
+        "right": (slice(None), slice(None, int(corners[:, 0].max()) - 84)),
+        "bottom": (slice(None, int(corners[:, 1].max()) - 64), slice(None)),
+    }[side]
+    cut = picture[keep]
+    shift = np.array([keep[1].start or 0, keep[0].start or 0], float)
+    found = find_page(cut)
+    assert found is not None
+    found = found + shift  # back in the whole picture's pixels
+    inside = ((corners >= shift) & (corners < shift + cut.shape[1::-1])).all(axis=1)
+    assert 1 <= inside.sum() <= 3  # the page runs off the photo
+    assert np.abs(found[inside] - corners[inside]).max() < 8  # the corners in view, in order
+    top = found[1] - found[0]
+    assert abs(np.degrees(np.arctan2(top[1], top[0])) + angle) < 2  # the page's own turn
+
+
+def test_light_with_no_page_corner_in_view_is_no_page():
+    rng = np.random.default_rng(3)
+    for lit in ("a shadow's straight edge", "a pool of light", "a shadow and light fading"):
+        picture = np.clip(rng.normal(70, 6, (480, 640)), 0, 255)
+        if lit == "a shadow's straight edge":  # the lit part of the paper: one straight side
+            cv2.fillConvexPoly(picture, np.int32([[0, 0], [400, 0], [250, 480], [0, 480]]), 200)
+        elif lit == "a pool of light":
+            cv2.ellipse(picture, (320, 380), (250, 200), 0, 0, 360, 200, -1)  # off the foot
+        else:  # paper lit from the left, a shadow's edge across it: light on two straight sides
+            picture = np.tile(np.linspace(230, 60, 640), (480, 1)) + rng.normal(0, 3, (480, 640))
+            picture[330:] *= 0.45
+        cv2.line(picture, (300, 260), (300, 420), 40, 10)  # writing on it
+        picture = cv2.cvtColor(picture.astype(np.uint8), cv2.COLOR_GRAY2RGB)
+        assert find_page(picture) is None, lit
+
+
 def test_the_page_laid_flat_stands_upright():
     picture, _ = page_on_table(30)
     flat, back = flat_page(picture)
