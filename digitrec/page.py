@@ -75,6 +75,8 @@ CUT_SIDES = 0.005  # of its length the outline is simplified to within (its corn
 OWN_SIDE = 0.04  # of the outline's length a side is at least to show the page's turn
 AXES_SHARE = 0.6  # of the own sides' length at least lies along the page's axes
 EDGE_ANGLE = 12.0  # degrees: the most that a side may be off the page's axes (seen askew)
+CORNER_SIDE = 0.1  # of the outline's length each of two sides at a right angle is at least
+TABLE_EVEN = 2.5  # times darker past one of the page's sides than past another at most
 STEP_REACH = 3  # pixels (of the sampled picture) either side of a page's side it is seen at
 EDGE_STEP = 25  # grey levels at least between the two: a page's edge, not light fading
 INSET = 0.02  # the page's edge is left out: its corners are moved in by this share of it
@@ -227,20 +229,22 @@ def _cut_page(polygon: np.ndarray, edge: np.ndarray, small: np.ndarray) -> np.nd
     in order) whose corners `edge` says lie on the frame; None when the outline is no page's.
 
     The page's own sides are the polygon's sides that do not run along the frame (or across
-    its corner), OWN_SIDE long or more. The page's axes are those along which the most of
-    their length lies (within EDGE_ANGLE), at least AXES_SHARE of it (a shadow or a dim
-    corner may bite off the rest), and two of them meet at a right angle (a corner of the page
-    in view). Each side is an edge: at least EDGE_STEP darker just outside it than inside
-    (light fading across the paper draws straight sides too). The corners returned are where
-    the page's sides cross: its longest own side on each side of it, or where none shows, the
-    polygon's furthest extent that way (the frame cut the page off there: such corners lie
-    outside the picture)."""
+    its corner), OWN_SIDE long or more, each an edge: at least EDGE_STEP darker just outside it
+    than inside (light fading across the paper draws straight sides too). The page's axes are
+    those along which the most of their length lies (within EDGE_ANGLE), at least AXES_SHARE of
+    it (a shadow or a dim corner may bite off the rest), and two of them, CORNER_SIDE long or
+    more, lie at a right angle (a corner of the page in view), and what lies past them is one
+    table (its tone within TABLE_EVEN: a lit patch may be bounded by a shadow on one side and
+    a pen's stroke on another). The corners returned are where the page's sides cross: its
+    longest own side on each side of it, or where none shows, the polygon's furthest extent
+    that way (the frame cut the page off there: such corners lie outside the picture)."""
     ends = np.roll(polygon, -1, axis=0)
     along_frame = edge.any(axis=1) & np.roll(edge, -1, axis=0).any(axis=1)
     vectors = ends - polygon
     lengths = np.linalg.norm(vectors, axis=1)
     centre = polygon.mean(axis=0)
-    steps = np.array([_step(small, polygon[k], ends[k], centre) for k in range(len(polygon))])
+    seen = np.array([_step(small, polygon[k], ends[k], centre) for k in range(len(polygon))])
+    steps, beyond = seen[:, 0], seen[:, 1]
     # Light fading across a side (the paper lit unevenly) is no page's edge, nor a side too near
     # the frame to see past.
     own = ~along_frame & (lengths >= OWN_SIDE * lengths.sum()) & (steps >= EDGE_STEP)
@@ -256,8 +260,14 @@ def _cut_page(polygon: np.ndarray, edge: np.ndarray, small: np.ndarray) -> np.nd
             turn = angles[k] + np.average(off[agree], weights=lengths[agree])
     if best < AXES_SHARE * lengths[own].sum():
         return None  # a curved outline: a pool of light, a shadow's edge
-    if not (np.abs((angles[square] - turn) % 180 - 90) <= EDGE_ANGLE).any():
+    # A corner of the page in view: a long side along each of its axes (a digit's stroke at
+    # the edge of a lit patch is an edge too, but a short one).
+    long = square & (lengths >= CORNER_SIDE * lengths.sum())
+    across = np.abs((angles - turn) % 180 - 90) <= EDGE_ANGLE
+    if not ((long & across).any() and (long & ~across).any()):
         return None  # no two sides at a right angle: a strip of light, a shadow's edge
+    if (beyond[square].max() + 10) > TABLE_EVEN * (beyond[square].min() + 10):
+        return None  # a table's tone on one side, a pen stroke's on another: light on paper
     turn = np.radians((turn + 45) % 90 - 45)
     rotation = np.float32([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]])
     upright = polygon @ rotation.T  # the page's sides now nearly level and plumb
@@ -285,10 +295,13 @@ def _cut_page(polygon: np.ndarray, edge: np.ndarray, small: np.ndarray) -> np.nd
     return corners @ rotation  # back onto the picture
 
 
-def _step(small: np.ndarray, start: np.ndarray, end: np.ndarray, centre: np.ndarray) -> float:
+def _step(
+    small: np.ndarray, start: np.ndarray, end: np.ndarray, centre: np.ndarray
+) -> tuple[float, float]:
     """How much darker `small` is just outside the side from `start` to `end` (of a convex
-    outline around `centre`) than just inside it: the median over points along its middle,
-    STEP_REACH pixels either way; 0 where none of them lies in the picture."""
+    outline around `centre`) than just inside it, and how dark it is outside: medians over
+    points along its middle, STEP_REACH pixels either way; (0, 0) where none of them lies in
+    the picture."""
     direction = (end - start) / max(float(np.linalg.norm(end - start)), 1e-6)
     normal = np.float32([direction[1], -direction[0]])
     if np.dot(normal, (start + end) / 2 - centre) < 0:
@@ -299,10 +312,10 @@ def _step(small: np.ndarray, start: np.ndarray, end: np.ndarray, centre: np.ndar
     size = np.array(small.shape[1::-1])
     seen = ((inside >= 0) & (inside < size) & (outside >= 0) & (outside < size)).all(axis=1)
     if not seen.any():
-        return 0.0
+        return 0.0, 0.0
     light = small[inside[seen, 1], inside[seen, 0]].astype(np.float32)
     dark = small[outside[seen, 1], outside[seen, 0]].astype(np.float32)
-    return float(np.median(light - dark))
+    return float(np.median(light - dark)), float(np.median(dark))
 
 
 def _crossing(first, second) -> np.ndarray:

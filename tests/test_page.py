@@ -62,15 +62,20 @@ def test_a_page_running_off_the_photo_is_found_by_the_corners_in_view(angle, sid
 
 def test_light_with_no_page_corner_in_view_is_no_page():
     rng = np.random.default_rng(3)
-    for lit in ("a shadow's straight edge", "a pool of light", "a shadow and light fading"):
+    kinds = ("a shadow's straight edge", "a pool of light", "a shadow and light fading")
+    for lit in (*kinds, "a shadow and a pen's stroke"):
         picture = np.clip(rng.normal(70, 6, (480, 640)), 0, 255)
         if lit == "a shadow's straight edge":  # the lit part of the paper: one straight side
             cv2.fillConvexPoly(picture, np.int32([[0, 0], [400, 0], [250, 480], [0, 480]]), 200)
         elif lit == "a pool of light":
             cv2.ellipse(picture, (320, 380), (250, 200), 0, 0, 360, 200, -1)  # off the foot
-        else:  # paper lit from the left, a shadow's edge across it: light on two straight sides
+        elif lit == "a shadow and light fading":  # light on two straight sides, one soft
             picture = np.tile(np.linspace(230, 60, 640), (480, 1)) + rng.normal(0, 3, (480, 640))
             picture[330:] *= 0.45
+        else:  # the lit part of the paper ends at a shadow's edge and at a broad pen stroke
+            picture = np.full((480, 640), 100.0) + rng.normal(0, 3, (480, 640))
+            cv2.fillConvexPoly(picture, np.int32([[0, 150], [300, 150], [340, 480], [0, 480]]), 210)
+            cv2.line(picture, (0, 140), (330, 140), 25, 30)
         cv2.line(picture, (300, 260), (300, 420), 40, 10)  # writing on it
         picture = cv2.cvtColor(picture.astype(np.uint8), cv2.COLOR_GRAY2RGB)
         assert find_page(picture) is None, lit
