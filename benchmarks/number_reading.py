@@ -41,7 +41,8 @@ paper after a sign printed with letters ('R$', 'US$' or 'EUR', a third of the nu
 and photographed on a sheet (a cheque's or a form's shape, synthetic.on_a_sheet) lying askew
 on a table (synthetic.on_table: turned by 10-40 degrees), and such a sheet photographed close
 up, turned by 0-30 degrees, the photo's frame cutting into it on one side or two (the table on
-the others; synthetic.on_table with close=True).
+the others; synthetic.on_table with close=True); photographed on a page that was folded, the
+fold across it (synthetic.crease), and with a reflection on glossy paper (synthetic.glare).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
 
@@ -368,6 +369,13 @@ def main(argv=None) -> int:
     name = f"{mnist}, photo of a sheet close up, running off the photo"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
+    for offset, treat in enumerate((synthetic.crease, synthetic.glare), start=14):
+        drawn = np.random.default_rng(args.seed + offset + len(treated))  # after the close-ups'
+        made = make_numbers(data.x_test, data.y_test, "photo", args.count, drawn)
+        numbers = [(treat(image, drawn), truth) for image, truth in made]
+        name = f"{mnist}, photo, " + ("folded page" if treat is synthetic.crease else "glare")
+        results[name] = score(rec, numbers, sheet)
+        print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)
     print()
     print(table(results))

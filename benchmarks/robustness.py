@@ -25,7 +25,8 @@ digits are written on squared paper (an exercise book's grid); digits are writte
 side of a printed box and cut out along its line; digits are written with a broad nib (hairlines
 and broad strokes, as in old records) and scanned; digits are handed over as 16x16 sets store
 them (white on black, filling the picture); digits are photographed on their page lying
-askew on a table, and close up, the page running off the photo on one side or two.
+askew on a table, and close up, the page running off the photo on one side or two; photos
+get a reflection on glossy paper (glare); pages were folded (a crease across the photo).
 
 When scikit-learn is installed it adds one set of handwriting from other writers than MNIST's:
 the 1,797 UCI digits that scikit-learn ships (8x8 pixels, 16 grey levels), enlarged onto the
@@ -339,6 +340,19 @@ def close_up_row(rec: Recognizer, data, chosen, rng) -> dict:
     return {"photo close up: its page running off the photo, table beside it": row}
 
 
+def glare_crease_rows(rec: Recognizer, data, chosen, rng) -> dict:
+    """Phone photos with a reflection on glossy paper (synthetic.glare) and of a page that was
+    folded, the fold across it (synthetic.crease)."""
+    return {
+        "photo with glare (a reflection on glossy paper)": _photo_row(
+            rec, data, chosen, rng, synthetic.glare
+        ),
+        "photo of a folded page (the fold across it)": _photo_row(
+            rec, data, chosen, rng, synthetic.crease
+        ),
+    }
+
+
 def uci_row(rec: Recognizer) -> dict | None:
     """Other writers' digits (scikit-learn's UCI set) on the canvas, or None without sklearn."""
     outside = uci_canvases()
@@ -419,6 +433,7 @@ def main(argv=None) -> int:
     rows.update(as_stored_rows(rec, data, chosen, rng))
     rows.update(table_row(rec, data, chosen, rng))
     rows.update(close_up_row(rec, data, chosen, rng))
+    rows.update(glare_crease_rows(rec, data, chosen, rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}

@@ -629,7 +629,7 @@ def _one_digit(image) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray 
         # halved one read), and scikit-learn's UCI digits 95.1% against 95.6%.
         ink, mask, _ = ink_and_mask(array, min_side=MIN_WORK_SIDE)
         if mask.any():
-            from digitrec.segment import drop_rule_lines, drop_upright_rules  # built on this
+            from digitrec.segment import drop_creases, drop_rule_lines, drop_upright_rules
 
             mask = drop_upright_rules(mask)  # squared paper's grid, a notebook's margin
 
@@ -639,7 +639,7 @@ def _one_digit(image) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray 
             # when only level rules were found; 600 scans with a level rule under the digit:
             # 99.2%, 50.5% without this step.
             kept = drop_rule_lines(drop_upright_rules(mask | (ink > RULE_INK)), one_digit=True)
-            mask = mask & kept
+            mask = drop_creases(mask & kept)  # a fold across a photographed page
             # A flat drawing's background has no web: not looked for. Judged on all the pieces:
             # those drop_edge_fragments drops at the border are the web's too.
             if printed_web(mask):

@@ -281,6 +281,45 @@ def hard_shadow(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(shaded, 0, 255).astype(np.uint8)
 
 
+def glare(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A lamp's or the sky's reflection on glossy paper laid on an image: a soft round patch
+    (8-25% of the longer side across, anywhere in the middle) where 50-90% of the way to white
+    is added to paper and ink alike, so the pen stands out from the paper by that much less.
+    uint8 in, uint8 out: gray, RGB or RGBA (alpha kept)."""
+    height, width = image.shape[:2]
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    x, y = rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height
+    spread = rng.uniform(0.08, 0.25) * max(height, width)
+    shine = np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * spread**2)) * rng.uniform(0.5, 0.9)
+    lit = image.astype(np.float32)
+    colour = lit if image.ndim == 2 else lit[..., :3]
+    colour += (255.0 - colour) * (shine if image.ndim == 2 else shine[..., None])
+    return np.clip(lit, 0, 255).astype(np.uint8)
+
+
+def crease(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The fold of a page that was folded (a letter, a cheque from a wallet) laid on an image: a
+    thin dark line 1.5-4 pixels wide and 25-50% darker, straight across the picture at any
+    angle through its middle part, the paper on one side of it lit a little more (it bends
+    towards the light). uint8 in, uint8 out: gray, RGB or RGBA (alpha kept)."""
+    height, width = image.shape[:2]
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    theta = rng.uniform(0, np.pi)
+    across = np.cos(theta) * (xx - rng.uniform(0.3, 0.7) * width) + np.sin(theta) * (
+        yy - rng.uniform(0.3, 0.7) * height
+    )
+    thickness = rng.uniform(1.5, 4.0)
+    dark = np.exp(-((across / thickness) ** 2)) * rng.uniform(0.25, 0.5)
+    bent = np.where(across > 0, 0.1 * np.exp(-across / (8 * thickness)), 0.0)
+    shade = ((1.0 - dark) * (1.0 + bent)).astype(np.float32)
+    folded = image.astype(np.float32)
+    if image.ndim == 2:
+        folded *= shade
+    else:
+        folded[..., :3] *= shade[..., None]
+    return np.clip(folded, 0, 255).astype(np.uint8)
+
+
 def on_table(
     page: np.ndarray,
     rng: np.random.Generator,

@@ -55,7 +55,7 @@ def test_robustness_quick_run_prints_every_kind(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     rows = ("| canvas |", "| cheque |", "| photo |", "blank canvas", "scribbles", "1 bit")
     rows += ("squared paper", "cut out along the box's line", "broad nib", "16x16 as stored")
-    rows += ("askew on a table",)
+    rows += ("askew on a table", "running off the photo", "glare", "folded page")
     for row in rows:
         assert row in done.stdout
     results = json.loads(out.read_text())["results"]
@@ -82,6 +82,9 @@ def test_number_reading_quick_run_reports_each_set(tmp_path):
     assert "| MNIST test, box cut at its line, digits touching it |" in done.stdout
     assert "| MNIST test, cheque, printed 'R$', 'US$', 'EUR' |" in done.stdout
     assert "| MNIST test, photo of a sheet lying askew on a table |" in done.stdout
+    assert "| MNIST test, photo of a sheet close up, running off the photo |" in done.stdout
+    assert "| MNIST test, photo, folded page |" in done.stdout
+    assert "| MNIST test, photo, glare |" in done.stdout
     assert "6-digit number" in done.stdout
     results = json.loads((tmp_path / "numbers.json").read_text())
     for row in results["sets"].values():

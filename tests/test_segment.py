@@ -12,6 +12,7 @@ from digitrec.segment import (
     atoms,
     cut_columns,
     drop_boxes,
+    drop_creases,
     drop_edge_strokes,
     drop_rule_lines,
     drop_separators,
@@ -448,3 +449,29 @@ def test_drop_upright_rules_keeps_ones_cropped_tight():
     for x in (10, 50, 90):
         mask[:, x : x + 6] = True
     assert (drop_upright_rules(mask) == mask).all()
+
+
+def test_drop_creases_takes_a_fold_across_the_picture_and_mends_the_digit():
+    mask = np.zeros((300, 400), np.uint8)
+    cv2.ellipse(mask, (200, 150), (40, 70), 0, 0, 360, 1, 12)  # a 0, the pen 12 px
+    cv2.line(mask, (0, 60), (399, 260), 1, 2)  # the fold, crossing it, edge to edge
+    cleaned = drop_creases(mask.astype(bool))
+    digit = np.zeros_like(mask)
+    cv2.ellipse(digit, (200, 150), (40, 70), 0, 0, 360, 1, 12)
+    assert not (cleaned & ~digit.astype(bool)).any()  # the fold gone, outside the digit
+    assert (cleaned[digit > 0]).mean() > 0.98  # the 0 whole, mended where the fold crossed it
+
+
+def test_drop_creases_keeps_strokes_as_broad_as_the_pen_and_ones_cut_tight():
+    stroke = np.zeros((300, 400), np.uint8)
+    cv2.ellipse(stroke, (200, 150), (40, 70), 0, 0, 360, 1, 6)
+    cv2.line(stroke, (0, 60), (399, 260), 1, 6)  # as broad as the pen: writing, not a fold
+    assert (drop_creases(stroke.astype(bool)) == stroke.astype(bool)).all()
+    one = np.zeros((120, 60), np.uint8)  # a 1 cut at its ink, leaning, a small foot
+    cv2.line(one, (50, 0), (10, 119), 1, 3)
+    one[110:, 5:25] = 1
+    assert (drop_creases(one.astype(bool)) == one.astype(bool)).all()
+    alone = np.zeros((300, 400), np.uint8)  # a fold and nothing written: not most of the ink
+    cv2.line(alone, (0, 60), (399, 260), 1, 2)
+    alone[140:150, 100:104] = 1
+    assert (drop_creases(alone.astype(bool)) == alone.astype(bool)).all()

@@ -394,6 +394,28 @@ def test_hard_shadow_darkens_part_of_the_page_across_an_edge(shape):
 
 
 @pytest.mark.parametrize("shape", [(120, 200), (120, 200, 3), (120, 200, 4)])
+def test_glare_lightens_a_patch_towards_white_and_a_crease_draws_a_thin_dark_line(shape):
+    rng = np.random.default_rng(6)
+    page = np.full(shape, 100, np.uint8)
+    for treat in (synthetic.glare, synthetic.crease):
+        treated = treat(page, rng)
+        assert treated.shape == page.shape and treated.dtype == np.uint8
+        if len(shape) == 3 and shape[2] == 4:
+            assert (treated[..., 3] == 100).all()  # transparency is no light
+            treated = treated[..., :3]
+        gray = treated if treated.ndim == 2 else treated[..., 0]
+        if treat is synthetic.glare:
+            assert gray.min() >= 100 and gray.max() >= 100 + 0.5 * 155 - 2  # 50-90% to white
+            assert np.count_nonzero(gray > 150) < 0.5 * gray.size  # a patch, not the page
+        else:
+            dark = gray < 95
+            assert dark.any() and dark.mean() < 0.1  # a thin line
+            assert gray.min() >= 100 * 0.5 - 1  # 25-50% darker
+            ys, xs = np.nonzero(dark)
+            assert max(np.ptp(xs) / 200, np.ptp(ys) / 120) > 0.9  # across the picture
+
+
+@pytest.mark.parametrize("shape", [(120, 200), (120, 200, 3), (120, 200, 4)])
 def test_faint_cuts_the_inks_contrast_and_keeps_the_paper(shape):
     rng = np.random.default_rng(5)
     page = np.full(shape, 220, np.uint8)
