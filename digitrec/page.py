@@ -203,9 +203,8 @@ def _page_corners(photo: np.ndarray) -> np.ndarray | None:
 def _polygon(hull: np.ndarray, width: int, height: int) -> np.ndarray | None:
     """A convex outline simplified: where it reaches the picture's frame (the page runs off
     it), to within CUT_SIDES of its length (up to 12 corners: a page cut by the frame, its
-    corners kept sharp); else to
-    the fewest corners it takes, as little as it takes (SIDES): 4 for a page in view. None
-    when neither fits (a round blot)."""
+    corners kept sharp); else to the fewest corners it takes, as little as it takes (SIDES): 4
+    for a page in view. None when neither fits (a round blot)."""
     length = cv2.arcLength(hull, True)
     fine = cv2.approxPolyDP(hull, CUT_SIDES * length, True)
     if _on_edge(fine.reshape(-1, 2), width, height).any():

@@ -264,7 +264,9 @@ def drop_creases(mask: np.ndarray) -> np.ndarray:
     return (kept | (closed & found)).astype(bool)
 
 
-def _crease(u8, found, point, direction, normal) -> np.ndarray | None:
+def _crease(
+    u8: np.ndarray, found: np.ndarray, point, direction: np.ndarray, normal: np.ndarray
+) -> np.ndarray | None:
     """drop_creases' test of the line through `point` along `direction`: its ink (a uint8 mask
     like `u8`), or None when it is no crease."""
     height, width = u8.shape

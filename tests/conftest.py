@@ -57,6 +57,18 @@ def draw_digit_on_canvas(
     return canvas
 
 
+def photos_read_right(recognizer, sample, treat, count: int, seed: int) -> int:
+    """How many of the first `count` sample test digits, photographed (synthetic.photo) and
+    then treated by `treat(photo, rng)`, `recognizer` reads right."""
+    from digitrec import synthetic
+
+    rng = np.random.default_rng(seed)
+    right = 0
+    for digit, label in zip(sample.x_test[:count], sample.y_test[:count], strict=True):
+        right += recognizer.predict(treat(synthetic.photo(digit, rng), rng)).digit == label
+    return right
+
+
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Cosine similarity, allowing a shift of one pixel (centring rounds to whole pixels)."""
     best = 0.0
