@@ -104,8 +104,8 @@ EDGE_TOUCH = 2
 # line are looked at for its thickness; the longest CREASE_TRIES lines Hough finds are tried.
 # 300 validation digits photographed on a folded page (synthetic.crease): 254 -> 283 read right;
 # every other robustness row within 3 of 1,000 (close-ups 984 -> 981), every number set as
-# before. Numbers on a folded page gain little (38 -> 41 of 60): where the fold crosses the
-# number, it is as long as the digits are wide and often joins them (next to do).
+# before. Numbers on a folded page gain less (33 -> 39 of 60, 58 unfolded): where the fold
+# crosses the number, it is as long as the digits are wide and often joins them (next to do).
 CREASE_COVER = 0.85
 CREASE_THIN = 0.75
 CREASE_BEYOND = 0.1
