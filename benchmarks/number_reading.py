@@ -41,7 +41,7 @@ paper after a sign printed with letters ('R$', 'US$' or 'EUR', a third of the nu
 and photographed on a sheet (a cheque's or a form's shape, synthetic.on_a_sheet) lying askew
 on a table (synthetic.on_table: turned by 10-40 degrees), and such a sheet photographed close
 up, turned by 0-30 degrees, the photo's frame cutting into it on one side or two (the table on
-the others; synthetic.on_table with close=True); photographed on a page that was folded, the
+the others; synthetic.on_table_close); photographed on a page that was folded, the
 fold across it (synthetic.crease), and with a reflection on glossy paper (synthetic.glare).
 Nothing here is used for training (train_cnn.py and train_strings.py only see MNIST's
 training digits).
@@ -354,26 +354,22 @@ def main(argv=None) -> int:
     name = f"{mnist}, cheque, printed 'R$', 'US$', 'EUR'"
     results[name] = score(rec, numbers, sheet)
     print(f"  {name}: {results[name]['digitrec']}", flush=True)
-    tabled = np.random.default_rng(args.seed + 12 + len(treated))  # after the lettered signs'
-    made = make_numbers(data.x_test, data.y_test, "photo", args.count, tabled, sheet=True)
-    numbers = [(synthetic.on_table(image, tabled), truth) for image, truth in made]
-    name = f"{mnist}, photo of a sheet lying askew on a table"
-    results[name] = score(rec, numbers, sheet)
-    print(f"  {name}: {results[name]['digitrec']}", flush=True)
-    close = np.random.default_rng(args.seed + 13 + len(treated))  # after the table's
-    made = make_numbers(data.x_test, data.y_test, "photo", args.count, close, sheet=True)
-    numbers = [
-        (synthetic.on_table(image, close, turn=(0.0, 30.0), close=True), truth)
-        for image, truth in made
+    # Photographed sets, each with its own draws after the lettered signs': (name, written on
+    # a sheet, what the photo does to it).
+    photographed = [
+        (f"{mnist}, photo of a sheet lying askew on a table", True, synthetic.on_table),
+        (
+            f"{mnist}, photo of a sheet close up, running off the photo",
+            True,
+            synthetic.on_table_close,
+        ),
+        (f"{mnist}, photo, folded page", False, synthetic.crease),
+        (f"{mnist}, photo, glare", False, synthetic.glare),
     ]
-    name = f"{mnist}, photo of a sheet close up, running off the photo"
-    results[name] = score(rec, numbers, sheet)
-    print(f"  {name}: {results[name]['digitrec']}", flush=True)
-    for offset, treat in enumerate((synthetic.crease, synthetic.glare), start=14):
-        drawn = np.random.default_rng(args.seed + offset + len(treated))  # after the close-ups'
-        made = make_numbers(data.x_test, data.y_test, "photo", args.count, drawn)
+    for offset, (name, on_sheet, treat) in enumerate(photographed, start=12):
+        drawn = np.random.default_rng(args.seed + offset + len(treated))
+        made = make_numbers(data.x_test, data.y_test, "photo", args.count, drawn, sheet=on_sheet)
         numbers = [(treat(image, drawn), truth) for image, truth in made]
-        name = f"{mnist}, photo, " + ("folded page" if treat is synthetic.crease else "glare")
         results[name] = score(rec, numbers, sheet)
         print(f"  {name}: {results[name]['digitrec']}", flush=True)
     cost = cost_ratio(rec, data.x_test, args.seed)

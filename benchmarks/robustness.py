@@ -331,12 +331,8 @@ def table_row(rec: Recognizer, data, chosen, rng) -> dict:
 
 def close_up_row(rec: Recognizer, data, chosen, rng) -> dict:
     """Phone photos taken close: the page turned by 0-30 degrees on a table, the photo's frame
-    cutting into it on one side or two that meet (synthetic.on_table with close=True)."""
-
-    def closer(photo, rng):
-        return synthetic.on_table(photo, rng, turn=(0.0, 30.0), close=True)
-
-    row = _photo_row(rec, data, chosen, rng, closer)
+    cutting into it on one side or two that meet (synthetic.on_table_close)."""
+    row = _photo_row(rec, data, chosen, rng, synthetic.on_table_close)
     return {"photo close up: its page running off the photo, table beside it": row}
 
 

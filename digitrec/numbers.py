@@ -226,18 +226,21 @@ class Line:
         """A box on `ink` -> the box around it in the input image's pixels."""
         x, y, w, h = box
         if self.straightened is not None:  # the box's corners back on the crop
-            corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]])
-            back = self.straightened[:2] @ corners.T
-            (x, y), (x1, y1) = back.min(axis=1), back.max(axis=1)
-            w, h = x1 - x, y1 - y
+            x, y, w, h = _box_through(self.straightened, x, y, w, h)
         x, y = x + self.offset[0], y + self.offset[1]
         x, y, w, h = (v * self.scale for v in (x, y, w, h))
         if self.page is not None:  # the box's corners back on the photo the page was found in
-            corners = np.float32([[[x, y], [x + w, y], [x, y + h], [x + w, y + h]]])
-            back = cv2.perspectiveTransform(corners, self.page)[0]
-            (x, y), (x1, y1) = back.min(axis=0), back.max(axis=0)
-            w, h = x1 - x, y1 - y
+            x, y, w, h = _box_through(self.page, x, y, w, h)
         return tuple(int(round(v)) for v in (x, y, w, h))
+
+
+def _box_through(matrix: np.ndarray, x, y, w, h) -> tuple[float, float, float, float]:
+    """The upright box around the corners of box (x, y, w, h) mapped by a 3x3 matrix."""
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], float)
+    mapped = corners @ np.asarray(matrix, float).T
+    mapped = mapped[:, :2] / mapped[:, 2:]
+    (x, y), (x1, y1) = mapped.min(axis=0), mapped.max(axis=0)
+    return x, y, x1 - x, y1 - y
 
 
 def segment_number(image) -> Line | None:

@@ -629,6 +629,7 @@ def _one_digit(image) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray 
         # halved one read), and scikit-learn's UCI digits 95.1% against 95.6%.
         ink, mask, _ = ink_and_mask(array, min_side=MIN_WORK_SIDE)
         if mask.any():
+            # segment builds on this module: imported here, not at the top
             from digitrec.segment import drop_creases, drop_rule_lines, drop_upright_rules
 
             mask = drop_upright_rules(mask)  # squared paper's grid, a notebook's margin

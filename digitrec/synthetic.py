@@ -266,19 +266,30 @@ def hard_shadow(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     uint8 out: gray, RGB or RGBA (alpha kept). Photos taken under a desk lamp look like this;
     the soft shadow in `photo` does not test the background removal as hard."""
     height, width = image.shape[:2]
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    theta = rng.uniform(0, 2 * np.pi)
-    across = np.cos(theta) * (xx - rng.uniform(0.2, 0.8) * width) + np.sin(theta) * (
-        yy - rng.uniform(0.2, 0.8) * height
-    )
+    across = _across((height, width), rng.uniform(0, 2 * np.pi), (0.2, 0.8), rng)
     shade = cv2.GaussianBlur((across > 0).astype(np.float32), (0, 0), rng.uniform(2, 12))
-    light = 1.0 - (1.0 - rng.uniform(0.35, 0.6)) * shade
-    shaded = image.astype(np.float32)
+    return _relit(image, 1.0 - (1.0 - rng.uniform(0.35, 0.6)) * shade)
+
+
+def _across(shape: tuple[int, int], theta: float, middle: tuple[float, float], rng) -> np.ndarray:
+    """(H, W) float32: each pixel's signed distance across a straight line at angle `theta`
+    through a point drawn in the `middle` share of the picture (its x first, then its y)."""
+    height, width = shape
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    return np.cos(theta) * (xx - rng.uniform(*middle) * width) + np.sin(theta) * (
+        yy - rng.uniform(*middle) * height
+    )
+
+
+def _relit(image: np.ndarray, light: np.ndarray) -> np.ndarray:
+    """`image` (uint8 gray, RGB or RGBA) with its colour, not its transparency, multiplied by
+    `light` ((H, W)); uint8."""
+    lit = image.astype(np.float32)
     if image.ndim == 2:
-        shaded *= light
+        lit *= light
     else:
-        shaded[..., :3] *= light[..., None]  # the colour, not the transparency
-    return np.clip(shaded, 0, 255).astype(np.uint8)
+        lit[..., :3] *= light[..., None]
+    return np.clip(lit, 0, 255).astype(np.uint8)
 
 
 def glare(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -302,22 +313,11 @@ def crease(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     thin dark line 1.5-4 pixels wide and 25-50% darker, straight across the picture at any
     angle through its middle part, the paper on one side of it lit a little more (it bends
     towards the light). uint8 in, uint8 out: gray, RGB or RGBA (alpha kept)."""
-    height, width = image.shape[:2]
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    theta = rng.uniform(0, np.pi)
-    across = np.cos(theta) * (xx - rng.uniform(0.3, 0.7) * width) + np.sin(theta) * (
-        yy - rng.uniform(0.3, 0.7) * height
-    )
+    across = _across(image.shape[:2], rng.uniform(0, np.pi), (0.3, 0.7), rng)
     thickness = rng.uniform(1.5, 4.0)
     dark = np.exp(-((across / thickness) ** 2)) * rng.uniform(0.25, 0.5)
     bent = np.where(across > 0, 0.1 * np.exp(-across / (8 * thickness)), 0.0)
-    shade = ((1.0 - dark) * (1.0 + bent)).astype(np.float32)
-    folded = image.astype(np.float32)
-    if image.ndim == 2:
-        folded *= shade
-    else:
-        folded[..., :3] *= shade[..., None]
-    return np.clip(folded, 0, 255).astype(np.uint8)
+    return _relit(image, ((1.0 - dark) * (1.0 + bent)).astype(np.float32))
 
 
 def on_table(
@@ -359,6 +359,12 @@ def on_table(
     image = (surface * light[..., None]) * (1 - cover[..., None]) + laid * cover[..., None]
     image = np.clip(image, 0, 255).astype(np.uint8)
     return _close_up(image, page, view, landed, rng) if close else image
+
+
+def on_table_close(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A phone photo taken close: `page` turned by 0-30 degrees on a table, the photo's frame
+    cutting into it on one side or two that meet (on_table with close=True)."""
+    return on_table(page, rng, turn=(0.0, 30.0), close=True)
 
 
 def _close_up(

@@ -120,10 +120,7 @@ def test_digits_photographed_on_a_page_askew_on_a_table_are_read(recognizer, sam
 
 
 def test_digits_photographed_close_the_page_running_off_the_photo_are_read(recognizer, sample):
-    def close(photo, rng):
-        return synthetic.on_table(photo, rng, turn=(0.0, 30.0), close=True)
-
-    right = photos_read_right(recognizer, sample, close, 40, seed=3)
+    right = photos_read_right(recognizer, sample, synthetic.on_table_close, 40, seed=3)
     assert right >= 36  # 38 of 40; 16 before pages running off the photo were looked for
 
 
