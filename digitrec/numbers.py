@@ -260,7 +260,7 @@ def segment_number(image) -> Line | None:
         return None
     if printed_web(mask, biggest=WEB_DIGITS):  # blank cheque paper: no number either
         return None
-    mask = drop_edge_strokes(drop_creases(drop_upright_rules(mask)))
+    mask = drop_edge_strokes(drop_creases(drop_upright_rules(mask), ink))
     x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
     margin = 4 + h // 4  # room for fit_mnist to thicken strokes near the crop's edge
     x0, y0 = max(0, x - margin), max(0, y - margin)

@@ -462,6 +462,40 @@ def test_drop_creases_takes_a_fold_across_the_picture_and_mends_the_digit():
     assert (cleaned[digit > 0]).mean() > 0.98  # the 0 whole, mended where the fold crossed it
 
 
+def test_drop_creases_takes_a_pale_fold_as_broad_as_the_pen_across_a_number():
+    # At a number's working scale a fold is as broad as the pen; the ink map tells it by its
+    # paleness. Without the ink map such a line is a stroke and stays.
+    mask = np.zeros((100, 300), np.uint8)
+    for x in (60, 150, 240):  # three 0s, the pen 5 px
+        cv2.ellipse(mask, (x, 50), (22, 32), 0, 0, 360, 1, 5)
+    cv2.line(mask, (100, 0), (160, 99), 1, 4)  # the fold, top edge to bottom, through a 0
+    ink = mask.astype(np.float32)
+    fold = np.zeros_like(mask)
+    cv2.line(fold, (100, 0), (160, 99), 1, 4)
+    ink[fold > 0] = 0.4  # paler than the pen...
+    digits = np.zeros_like(mask)
+    for x in (60, 150, 240):
+        cv2.ellipse(digits, (x, 50), (22, 32), 0, 0, 360, 1, 5)
+    ink[digits > 0] = 1.0  # ...except where it crosses the 0
+    cleaned = drop_creases(mask.astype(bool), ink)
+    left = cleaned & ~digits.astype(bool)  # what is left of the fold: where it met the 0
+    assert np.count_nonzero(left) < 0.05 * np.count_nonzero(fold)
+    assert cleaned[digits > 0].mean() > 0.95  # the 0 it crossed mended
+    assert (drop_creases(mask.astype(bool)) == mask.astype(bool)).all()
+
+
+def test_drop_creases_keeps_a_printed_grid():
+    # Squared paper's lines are thin and run from edge to edge past the writing too, but they
+    # come as a family of parallel lines: no fold (taking them out and mending the strokes they
+    # crossed joined strokes that were apart).
+    mask = np.zeros((100, 300), np.uint8)
+    for x in (60, 150, 240):
+        cv2.ellipse(mask, (x, 50), (22, 32), 0, 0, 360, 1, 6)
+    for x in range(20, 300, 45):
+        mask[:, x : x + 2] = 1
+    assert (drop_creases(mask.astype(bool)) == mask.astype(bool)).all()
+
+
 def test_drop_creases_keeps_strokes_as_broad_as_the_pen_and_ones_cut_tight():
     stroke = np.zeros((300, 400), np.uint8)
     cv2.ellipse(stroke, (200, 150), (40, 70), 0, 0, 360, 1, 6)
