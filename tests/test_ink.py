@@ -221,6 +221,37 @@ def test_photos_with_a_hard_shadow_keep_the_pen_as_ink(seven):
     assert sum(alike) >= 51
 
 
+def _bars_on_grey_paper(light: np.ndarray) -> tuple[np.ndarray, list[slice]]:
+    """Three upright strokes on grey paper, lit by `light` ((H, W) multiplied, then added
+    towards white where over 1): the photo and the strokes' columns."""
+    paper = np.full((200, 600), 200.0)
+    columns = [slice(x, x + 7) for x in (100, 300, 500)]
+    for column in columns:
+        paper[50:150, column] = 40.0
+    lit = np.where(light <= 1, paper * light, paper + (255 - paper) * (light - 1))
+    noise = np.random.default_rng(0).normal(0, 2, paper.shape)
+    return np.clip(lit + noise, 0, 255).astype(np.uint8), columns
+
+
+def test_glare_is_taken_off_the_pen_and_light_falling_off_is_left():
+    # Glare adds light: the pen under it is paler in the ink map by as much as the paper is
+    # lighter; the third stroke, under 80% glare, was 0.18 of the others before ink._unglared.
+    xx = np.arange(600, dtype=np.float64)[None, :].repeat(200, axis=0)
+    glare = 1 + 0.8 * np.exp(-((xx - 503) ** 2) / (2 * 70.0**2))
+    for light, kind in ((glare, "glare"), (1 - 0.4 * xx / 600, "light falling off")):
+        image, columns = _bars_on_grey_paper(light)
+        ink = to_ink(image)
+        scale = ink.shape[1] / image.shape[1]
+        strongest = [ink[60:140, int(c.start * scale) : int(c.stop * scale)].max() for c in columns]
+        assert min(strongest) > 0.6 * max(strongest), kind
+        paper = np.ones(ink.shape, bool)
+        for c in columns:
+            paper[:, int(c.start * scale) - 8 : int(c.stop * scale) + 8] = False
+        # The paper's noise is raised with the pen under the glare, but stays far under ink
+        # (ink_mask's threshold is 0.3 at least).
+        assert np.quantile(ink[paper], 0.99) < 0.2, kind
+
+
 @pytest.mark.parametrize("contrast", [20, 30, 45])
 def test_faint_pencil_on_clean_paper_is_ink_and_clean_paper_alone_is_not(contrast):
     # A stroke 20-45 grey levels darker than white paper with a scanner's noise: under
