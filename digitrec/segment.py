@@ -299,7 +299,7 @@ def _parallel(angle: float, other: float) -> bool:
     return min(apart, np.pi - apart) < CREASE_PARALLEL
 
 
-def _chord(u8: np.ndarray, point, direction: np.ndarray, normal: np.ndarray):
+def _chord(u8: np.ndarray, point, direction: np.ndarray, normal: np.ndarray) -> tuple | None:
     """The line through `point` along `direction` across a uint8 mask, where it is inked over
     CREASE_COVER of its chord from edge to edge: the chord's ends a and b, the points sampled
     along it (CREASE_REACH either side of it) and the mask there; None where it is not."""
@@ -330,7 +330,7 @@ def _chord(u8: np.ndarray, point, direction: np.ndarray, normal: np.ndarray):
 def _crease(
     u8: np.ndarray,
     found: np.ndarray,
-    chord,
+    chord: tuple,
     direction: np.ndarray,
     normal: np.ndarray,
     ink: np.ndarray | None = None,
