@@ -649,7 +649,7 @@ def _unglared(evened: np.ndarray, floor: np.ndarray) -> np.ndarray:
     soft = cv2.GaussianBlur(floor, (0, 0), GLARE_SMOOTH * max(rows, columns))
     whole = cv2.getStructuringElement(cv2.MORPH_RECT, (columns | 1, rows | 1))
     unlit = cv2.morphologyEx(soft, cv2.MORPH_CLOSE, whole)
-    depth = unlit / np.maximum(soft, unlit / np.float32(GLARE_LIFT))
+    depth = unlit / np.maximum(soft, np.maximum(unlit / np.float32(GLARE_LIFT), 1e-6))
     if float(depth.max()) < GLARE_LEAST:
         return evened  # no glare (most pictures, at once)
     paper_lift = np.where(depth >= GLARE_LEAST, depth * depth, np.float32(1.0))
@@ -659,6 +659,8 @@ def _unglared(evened: np.ndarray, floor: np.ndarray) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach))
     pen = cv2.blur(cv2.dilate(pooled, kernel), (reach, reach))  # the strongest pen about
     (strongest,) = quantiles(pen, [0.9])
+    if strongest <= 0.0:
+        return evened  # no pen at all
     pen_lift = strongest / np.maximum(pen, np.float32(strongest / GLARE_LIFT))
     lift = np.clip(np.minimum(paper_lift, pen_lift), 1.0, GLARE_LIFT).astype(np.float32)
     lift = cv2.resize(cv2.blur(lift, (reach, reach)), (width, height))

@@ -252,6 +252,19 @@ def test_glare_is_taken_off_the_pen_and_light_falling_off_is_left():
         assert np.quantile(ink[paper], 0.99) < 0.2, kind
 
 
+def test_unglared_leaves_white_corners_and_blank_paper_alone():
+    # A white patch in a corner (the closing cannot lift it: 0 / 0) and paper with no pen at
+    # all: nothing raised, and no NaN.
+    floor = np.full((30, 40), 0.2, np.float32)
+    floor[:15, :20] = 0.0
+    floor[20:25, 25:30] = 0.05  # a glare's dip
+    evened = np.zeros((120, 160), np.float32)
+    with np.errstate(all="raise"):
+        assert (ink_module._unglared(evened, floor) == 0).all()
+        evened[100:110, 100:104] = 0.2
+        assert np.isfinite(ink_module._unglared(evened, floor)).all()
+
+
 @pytest.mark.parametrize("contrast", [20, 30, 45])
 def test_faint_pencil_on_clean_paper_is_ink_and_clean_paper_alone_is_not(contrast):
     # A stroke 20-45 grey levels darker than white paper with a scanner's noise: under
