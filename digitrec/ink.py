@@ -654,7 +654,10 @@ def _unglared(evened: np.ndarray, floor: np.ndarray) -> np.ndarray:
         return evened  # no glare (most pictures, at once)
     paper_lift = np.where(depth >= GLARE_LEAST, depth * depth, np.float32(1.0))
     height, width = evened.shape
-    pooled = evened[: rows * 4, : columns * 4].reshape(rows, 4, columns, 4).max(axis=(1, 3))
+    # The strongest ink of each 4x4 block, as `floor` is laid out (numpy's max over a reshaped
+    # array took 1.4 ms a photo, this 0.05).
+    blocks = cv2.dilate(evened, np.ones((4, 4), np.uint8), anchor=(0, 0))
+    pooled = np.ascontiguousarray(blocks[: rows * 4 : 4, : columns * 4 : 4])
     reach = max(3, min(rows, columns) // 2) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach))
     pen = cv2.blur(cv2.dilate(pooled, kernel), (reach, reach))  # the strongest pen about
