@@ -584,10 +584,8 @@ def photographed_numbers_read(recognizer, sample, treat, count: int = 30) -> int
 def test_numbers_photographed_on_a_folded_page_are_read(recognizer, sample):
     # The fold across a number is as broad as the pen at its working scale, but paler: it goes
     # (segment.drop_creases with the ink map), and the digits it crossed are mended.
-    right = photographed_numbers_read(recognizer, sample, synthetic.crease)
-    assert (
-        right >= 21
-    )  # 24 of 30 (23 before glare was taken off); 17 while such a fold was a stroke
+    # 24 of 30 (23 before glare was taken off); 17 while such a fold was a stroke.
+    assert photographed_numbers_read(recognizer, sample, synthetic.crease) >= 21
 
 
 def test_numbers_photographed_with_glare_are_read(recognizer, sample):
