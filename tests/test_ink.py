@@ -252,6 +252,32 @@ def test_glare_is_taken_off_the_pen_and_light_falling_off_is_left():
         assert np.quantile(ink[paper], 0.99) < 0.2, kind
 
 
+def test_light_rising_to_a_side_raises_no_pale_mark():
+    # A page lit from one side (0.35 -> 1.0 of the light across it) is no glare: OpenCV's
+    # closing took the lit half for a dip as deep as the middle was dark against that side,
+    # and raised a pale mark there (a table's edge left at the page's side, 0.43 of the pen
+    # before ink._light_peak) into ink.
+    paper = np.full((300, 400), 190.0)
+    paper[180:260, 250:258] = 30.0  # a stroke and its bar
+    paper[170:172, 250:330] = 30.0
+    paper[20:280, 385:392] = 160.0  # the pale mark, along the lit side
+    light = 0.35 + 0.65 * np.arange(400)[None, :] / 399
+    noise = np.random.default_rng(0).normal(0, 2, paper.shape)
+    ink = to_ink(np.clip(paper * light + noise, 0, 255).astype(np.uint8))
+    assert ink.shape == (300, 400)
+    assert ink[40:260, 383:394].max() < 0.3
+    assert ink[190:250, 250:258].min() > 0.9
+
+
+def test_light_peak_is_a_reflection_inside_the_picture_not_a_slope():
+    xx = np.arange(160, dtype=np.float32)[None, :].repeat(60, axis=0)
+    whole = cv2.getStructuringElement(cv2.MORPH_RECT, (161, 61))
+    slope = 0.4 - 0.3 * xx / 159  # the paper's darkness, lightest at the right side
+    assert ink_module._light_peak(slope, whole) == pytest.approx(1.0, abs=0.01)
+    reflection = 0.4 * (1 - 0.7 * np.exp(-((xx - 120) ** 2) / (2 * 15.0**2)))
+    assert ink_module._light_peak(reflection, whole) > 3.0
+
+
 def test_unglared_leaves_white_corners_and_blank_paper_alone():
     # A white patch in a corner (the closing cannot lift it: 0 / 0) and paper with no pen at
     # all: nothing raised, and no NaN.
