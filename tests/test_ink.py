@@ -309,6 +309,30 @@ def test_faint_pencil_on_clean_paper_is_ink_and_clean_paper_alone_is_not(contras
     assert to_model_input(page) is None
 
 
+def _faint_scan(ink: np.ndarray, levels: int, seed: int) -> np.ndarray:
+    """`ink` scanned `levels` grey levels darker than clean paper, the noise under one level."""
+    noise = np.random.default_rng(seed).normal(0, 0.4, ink.shape)
+    return np.clip(np.round(200 - levels * ink + noise), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("levels", [10, 12])
+def test_a_digit_ten_grey_levels_darker_than_clean_paper_is_ink(sample, levels, monkeypatch):
+    # A faint pen on a clean scan: under FAINT_CONTRAST (13 levels), it was "no digit". Down to
+    # FAINTEST it is ink when it is in a few pieces; a faint print's specks are not.
+    for k in range(4):
+        digit = cv2.resize(sample.x_test[k], (112, 112), interpolation=cv2.INTER_LINEAR)
+        page = _faint_scan(digit.astype(np.float32) / 255, levels, k)
+        assert to_ink(page).max() == 1.0
+        assert to_model_input(page) is not None
+    specks = np.zeros((112, 112), np.float32)
+    for x, y in np.random.default_rng(0).integers(0, 108, (150, 2)):
+        specks[y : y + 2, x : x + 4] = 1.0
+    web = _faint_scan(specks, levels, 1)
+    assert to_ink(web).max() == 0.0
+    monkeypatch.setattr(ink_module, "FAINTEST_SHARE", 0.0)
+    assert to_ink(web).max() == 1.0
+
+
 def test_faint_digit_cut_tightly_is_ink(sample):
     # A faint digit cut to its box (a cheque's digit cut from the amount): its strokes cover a
     # third of the picture, so the 75th percentile of the ink map, once the paper's noise, was
