@@ -387,6 +387,17 @@ def table(rows: dict) -> str:
     return "\n".join(lines)
 
 
+def blank_fold_row(rec: Recognizer, count: int, rng) -> dict:
+    """Phone photos of a blank folded page (synthetic.crease: the fold is all the ink there
+    is): they should give no digit."""
+    photos = []
+    for _ in range(count):
+        photo = synthetic.crease(synthetic.blank_photo(rng), rng)
+        photos.append(synthetic.encode(photo, "photo", rng))
+    found = [p.digit is None for p in rec.predict_many(photos)]
+    return {"photo of a blank folded page: no digit": float(np.mean(found))}
+
+
 def blank_paper_row(rec: Recognizer, count: int, rng) -> dict:
     """Blank cheque paper (its printed web, half of it faint), scanned: it should give no digit."""
     pages = []
@@ -430,6 +441,7 @@ def main(argv=None) -> int:
     rows.update(table_row(rec, data, chosen, rng))
     rows.update(close_up_row(rec, data, chosen, rng))
     rows.update(glare_crease_rows(rec, data, chosen, rng))
+    rows.update(blank_fold_row(rec, max(len(chosen) // 5, 1), rng))
     print(table(rows))
     if args.json:
         results = {"count": len(chosen), "seed": args.seed, "source": data.source, "results": rows}

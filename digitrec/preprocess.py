@@ -268,11 +268,16 @@ def _strokes(ink: np.ndarray, threshold: float, whole: tuple[int, int] | None) -
     left, top = kept[:, 0].min(), kept[:, 1].min()
     right = (kept[:, 0] + kept[:, 2]).max()
     bottom = (kept[:, 1] + kept[:, 3]).max()
-    side = max(right - left, bottom - top)
-    if side < MIN_INK_SIDE * max(height, width) or kept[:, 4].sum() < 6:
-        return np.zeros(ink.shape, bool)  # a dot is not a digit
+    if _a_dot(max(right - left, bottom - top), int(kept[:, 4].sum()), (height, width)):
+        return np.zeros(ink.shape, bool)
     kept_mask = mask.view(bool) if keep[1:].all() else keep[labels]  # 0/1 bytes read as bool
     return kept_mask if frame is None else kept_mask & ~frame
+
+
+def _a_dot(side: int, pixels: int, shape: tuple[int, int]) -> bool:
+    """Whether ink whose box's longer side is `side` and which covers `pixels` pixels of a
+    picture of `shape` is a dot, no digit (under MIN_INK_SIDE of the picture, or 6 pixels)."""
+    return side < MIN_INK_SIDE * max(shape) or pixels < 6
 
 
 def _ruled_sides(stroke: np.ndarray) -> bool:
@@ -646,6 +651,10 @@ def _one_digit(image) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray 
             if printed_web(mask):
                 return None, None, None, False
             mask = drop_edge_fragments(mask)
+            # What a fold across a blank page leaves where it is taken out is a dot or two.
+            _, _, w, h = cv2.boundingRect(mask.view(np.uint8))
+            if _a_dot(max(w, h), cv2.countNonZero(mask.view(np.uint8)), mask.shape):
+                return None, None, None, False
             at_edge = bool(mask[:, 0].any() or mask[:, -1].any())
     if not mask.any():
         return None, None, None, False

@@ -124,6 +124,8 @@ CREASE_PARALLEL = 0.03
 CREASE_BEYOND = 0.1
 CREASE_REACH = 8
 CREASE_TRIES = 12
+CREASE_LEAN = np.pi / 4
+CREASE_LONE = 0.03
 UPRIGHT_THIN = 0.75
 UPRIGHT_ROOM = 0.8
 COMB_LINES = 3
@@ -353,7 +355,12 @@ def _crease(
     line &= u8
     rest = u8 & (1 - line) & (1 - found)
     if cv2.countNonZero(rest) < 0.2 * cv2.countNonZero(line):
-        return None  # little else: the line is the writing (a 1 cut tight)
+        # Little else: the line is the writing (a 1 cut tight), unless no 1 is written so: one
+        # leaning more than CREASE_LEAN from upright, or thinner than CREASE_LONE of its length.
+        length = float(np.hypot(*(b - a)))
+        if abs(direction[1]) >= np.cos(CREASE_LEAN) and thickness >= CREASE_LONE * length:
+            return None
+        return line
     pen = stroke_width(rest)
     thin = CREASE_THIN
     if ink is not None and _line_ink(

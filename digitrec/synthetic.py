@@ -232,6 +232,14 @@ def photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return _photograph(_place(ink, height, width, rng), rng)
 
 
+def blank_photo(rng: np.random.Generator) -> np.ndarray:
+    """A phone photo of a page with nothing written on it, (H, W, 3) RGB, as `photo` takes
+    them (480-1,000 pixels high)."""
+    height = int(rng.integers(480, 1000))
+    width = int(height * rng.uniform(0.75, 1.4))
+    return _photograph(np.zeros((height, width), np.float32), rng)
+
+
 def _photograph(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """(H, W) float32 ink on a page, as a phone photographs it: (H, W, 3) uint8 RGB."""
     height, width = ink.shape

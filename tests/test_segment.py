@@ -505,7 +505,18 @@ def test_drop_creases_keeps_strokes_as_broad_as_the_pen_and_ones_cut_tight():
     cv2.line(one, (50, 0), (10, 119), 1, 3)
     one[110:, 5:25] = 1
     assert (drop_creases(one.astype(bool)) == one.astype(bool)).all()
-    alone = np.zeros((300, 400), np.uint8)  # a fold and nothing written: not most of the ink
-    cv2.line(alone, (0, 60), (399, 260), 1, 2)
-    alone[140:150, 100:104] = 1
-    assert (drop_creases(alone.astype(bool)) == alone.astype(bool)).all()
+    tight = np.zeros((200, 60), np.uint8)  # a 1 cut tight, nothing else: most of the ink
+    cv2.line(tight, (35, 0), (25, 199), 1, 8)
+    assert (drop_creases(tight.astype(bool)) == tight.astype(bool)).all()
+
+
+def test_drop_creases_takes_a_lone_fold_that_no_1_is_written_like():
+    # A photo of a blank folded page: the fold is all the ink, and was kept as a 1 cut tight
+    # (a sure 1). No 1 leans more than CREASE_LEAN from upright or is as thin for its length.
+    alone = np.zeros((300, 400), np.uint8)
+    cv2.line(alone, (0, 60), (399, 260), 1, 2)  # 63 degrees from upright
+    alone[140:150, 100:104] = 1  # a speck
+    assert drop_creases(alone.astype(bool)).sum() <= 40
+    upright = np.zeros((400, 300), np.uint8)
+    cv2.line(upright, (140, 0), (170, 399), 1, 3)  # 3 pixels broad over 400
+    assert not drop_creases(upright.astype(bool)).any()
