@@ -110,7 +110,7 @@ SHADOW_AREA = (0.05, 0.98)  # survives on this share of the picture: below this 
 # 92.0% -> 91.7%, close up 91.3% -> 91.7%, folded 78.0% -> 78.3%, the other 25 sets as before.
 # 1,000 validation digits of each kind: glare 91.8% -> 94.2%, close-ups 98.0% -> 97.3% and
 # folded pages 95.6% -> 94.8% (a page's edge, a fold's lit side: dips the blur leaves), every
-# other row within 0.1 (next: tell those dips from glare).
+# other row within 0.1 (those dips told from glare since: GLARE_PEAK).
 # Tried on the way (probes of 60 such numbers and 300 single digits of each kind): raising the
 # pen by the paper's lightness against the picture's median (light falling off across a photo
 # was raised too: close-ups and folds lost), by that squared where the pen was paler than the
@@ -291,7 +291,7 @@ def _in_few_pieces(blurred: np.ndarray, top: float) -> bool:
     blur) is in a few pieces: its FAINTEST_PIECES biggest hold FAINTEST_SHARE of it (a digit's
     strokes, not a faint print's web of lines and specks)."""
     mask = (blurred > 0.5 * top).view(np.uint8)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     areas = np.sort(stats[1:, cv2.CC_STAT_AREA])[::-1]
     return areas.size > 0 and float(areas[:FAINTEST_PIECES].sum()) >= FAINTEST_SHARE * areas.sum()
 
@@ -687,7 +687,7 @@ def _unglared(evened: np.ndarray, floor: np.ndarray) -> np.ndarray:
     soft = cv2.GaussianBlur(floor, (0, 0), GLARE_SMOOTH * max(rows, columns))
     whole = cv2.getStructuringElement(cv2.MORPH_RECT, (columns | 1, rows | 1))
     unlit = cv2.morphologyEx(soft, cv2.MORPH_CLOSE, whole)
-    depth = unlit / np.maximum(soft, np.maximum(unlit / np.float32(GLARE_LIFT), 1e-6))
+    depth = _depth(unlit, soft)
     if float(depth.max()) < GLARE_LEAST or _light_peak(soft, whole) < GLARE_PEAK:
         return evened  # no glare: no dip, or light rising to the picture's side
     paper_lift = np.where(depth >= GLARE_LEAST, depth * depth, np.float32(1.0))
@@ -724,9 +724,13 @@ def _light_peak(soft: np.ndarray, whole: np.ndarray) -> float:
     closed = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, whole)[
         down : down + rows, across : across + columns
     ]
-    return float(
-        (closed / np.maximum(soft, np.maximum(closed / np.float32(GLARE_LIFT), 1e-6))).max()
-    )
+    return float(_depth(closed, soft).max())
+
+
+def _depth(unlit: np.ndarray, soft: np.ndarray) -> np.ndarray:
+    """How many times darker the paper around (`unlit`, a closing of `soft`) is than the paper
+    itself (`soft`): at most GLARE_LIFT, and no division by 0 where the paper is white."""
+    return unlit / np.maximum(soft, np.maximum(unlit / np.float32(GLARE_LIFT), 1e-6))
 
 
 def _has_shadow(sample: np.ndarray, split: float) -> bool:
