@@ -305,6 +305,34 @@ def test_s_with_bar_finds_printed_dollars_but_few_digits(sample):
     assert sum(map(s_with_bar, cropped)) <= 3  # of 1,000 (none; 4 of 10,000 training digits)
 
 
+def fine_eight(upper_centre: tuple[int, int], lower_centre: tuple[int, int]) -> np.ndarray:
+    """An 8 in a 1-px pen, its upper loop left of its lower one, with the ticks a pen leaves
+    where it starts (above) and ends (below): ends as narrow as a '$''s bar, bowls that seem
+    open at one side each. Cropped to its ink, as a bool mask."""
+    page = np.zeros((90, 80), np.uint8)
+    (ux, uy), (lx, ly) = upper_centre, lower_centre
+    cv2.ellipse(page, (ux, uy), (12, 9), 0, 0, 360, 1, 1)
+    cv2.ellipse(page, (lx, ly), (12, 12), 0, 0, 360, 1, 1)
+    cv2.line(page, (ux + 3, uy - 9), (ux + 3, uy - 14), 1, 1)
+    cv2.line(page, (lx + 3, ly + 12), (lx + 3, ly + 14), 1, 1)
+    rows, columns = np.nonzero(page)
+    return page[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1].astype(bool)
+
+
+@pytest.mark.parametrize("upper, lower", [((26, 27), (32, 42)), ((26, 23), (32, 42))])
+def test_s_with_bar_takes_no_fine_eight(upper, lower):
+    """Its loops are holes reaching across the middle, where a '$''s bar parts its holes."""
+    assert not s_with_bar(fine_eight(upper, lower))
+
+
+def test_drop_separators_keeps_a_fine_eight_ending_the_line():
+    mask = dollar_line("none")
+    eight = fine_eight((26, 27), (32, 42))
+    h, w = eight.shape
+    mask[35 : 35 + h, 40 : 40 + w] = eight
+    assert drop_separators(mask)[:, :95].sum() == eight.sum()
+
+
 def test_drop_separators_drops_a_printed_dollar_within_the_line():
     mask = dollar_line("none")
     sign = printed_dollar(cv2.FONT_HERSHEY_SIMPLEX, 40, 4)  # 40 rows: inside the digits' 50
