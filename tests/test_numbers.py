@@ -12,6 +12,7 @@ from digitrec.numbers import (
     Line,
     best_path,
     one_cut_digit,
+    raised_cents,
     read_number,
     segment_number,
     shape_prior,
@@ -511,6 +512,64 @@ def test_read_number_of_cheques_stored_in_one_bit(recognizer, sample, monkeypatc
     assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) >= 17
     monkeypatch.setattr(ink_module, "_descreened", lambda image: image)
     assert sum(recognizer.read_number(image).text == truth for image, truth in numbers) <= 5
+
+
+def cents_number(sample, seed: int, cents: bool = True) -> tuple[np.ndarray, str]:
+    """A number of 3-6 test digits on cheque paper, its last two written as cents, small and
+    raised after it (synthetic.raised_cents), or not: (image, its digits)."""
+    rng = np.random.default_rng(seed)
+    chosen = rng.integers(0, len(sample.x_test), int(rng.integers(3, 7)))
+    boxes: list = []
+    small = 2 if cents else 0
+    ink = synthetic.compose_number(
+        list(sample.x_test[chosen[: len(chosen) - small]]), rng, boxes=boxes
+    )
+    if cents:
+        ink = synthetic.raised_cents(ink, boxes, list(sample.x_test[chosen[-2:]]), rng)
+    return synthetic.render_number(ink, "cheque", rng), "".join(map(str, sample.y_test[chosen]))
+
+
+def test_raised_cents_finds_cents_written_small_and_raised(sample):
+    # Measured: the cents found in 29 of these 40, and in none of 40 numbers written without
+    # cents (their guarding marks after the amount, '*' or '#', sit in the line's middle:
+    # CENTS_TOP; without it, 13 of 300 numbers of validation digits on cheques).
+    found = sum(bool(raised_cents(segment_number(cents_number(sample, s)[0]))) for s in range(40))
+    plain = [cents_number(sample, s, cents=False)[0] for s in range(40)]
+    assert found >= 25
+    assert sum(bool(raised_cents(segment_number(image))) for image in plain) <= 2
+
+
+def test_read_number_reads_cents_apart_only_when_surer(recognizer, sample, monkeypatch):
+    """The amount and its cents read apart replace the whole line's reading when their digits
+    are surer on the whole, never when the cents read as fewer than two digits (the line
+    reader, given two small digits alone, may miss the first; a small last digit is no
+    cents) or the whole as fewer digits."""
+    image, truth = cents_number(sample, 3)
+    line = segment_number(image)
+    count = raised_cents(line)
+    assert count
+    calls = []
+
+    def read(recognizer, line):
+        calls.append(len(line.strokes))
+        return answers[len(calls) - 1]
+
+    def digits(text, sure):
+        blank = np.zeros((28, 28), np.float32)
+        return NumberReading.of([Prediction(int(d), sure, [0.1] * 10, blank) for d in text])
+
+    monkeypatch.setattr(numbers, "_read_line", read)
+    whole, cents, amount = len(line.strokes), count, len(line.strokes) - count
+    for answers, expected, read_as in [
+        ([digits("1239", 0.6), digits("34", 0.9), digits("12", 0.9)], "1234", "apart"),
+        ([digits("124", 0.6), digits("34", 0.9), digits("12", 0.9)], "1234", "apart"),
+        ([digits("1234", 0.9), digits("35", 0.6), digits("12", 0.6)], "1234", "whole"),
+        ([digits("12345", 0.6), digits("45", 0.9), digits("1", 0.9)], "12345", "whole"),
+        ([digits("1235", 0.6), digits("4", 0.99)], "1235", "whole"),
+    ]:
+        calls = []
+        assert read_number(recognizer, image, one_digit=False).text == expected, read_as
+        assert calls == [whole, cents, amount][: len(answers)]
 
 
 def test_read_number_of_cheques_in_a_thin_pen(recognizer, sample, monkeypatch):
