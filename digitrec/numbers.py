@@ -357,8 +357,8 @@ def raised_cents(line: Line) -> int:
 
 def _cents_apart(recognizer, line: Line, cents: int, reading: NumberReading) -> NumberReading:
     """The line's amount and its last `cents` strokes read apart, each at its own size, where
-    their digits are surer on the average than `reading`'s (the whole line's) and no fewer:
-    the line reader, given two small digits alone, may miss the first."""
+    their digits are surer on the average than `reading`'s (the whole line's), no fewer, and
+    the cents two or more: the line reader, given two small digits alone, may miss the first."""
     amount, small = line.strokes[:-cents], line.strokes[-cents:]
     cents_read = _read_line(recognizer, _own_size(line, small)).digits
     if len(cents_read) < 2:  # cents are two digits: this is the amount's last digit, small

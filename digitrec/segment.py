@@ -860,9 +860,10 @@ def _bar_ends(piece: np.ndarray, top: int, bottom: int, pen: float) -> bool:
 def s_with_bar(piece: np.ndarray) -> bool:
     """Is a (h, w) bool mask cropped to its ink a '$': an S crossed by a bar? Its top and
     bottom rows (DOLLAR_ENDS) are the bar alone, narrow (DOLLAR_BAR, DOLLAR_PENS) and in the
-    middle (DOLLAR_MIDDLE); the S's upper bowl is open at the right and its lower bowl at the left
-    (DOLLAR_SIDE). A 5 has the S's bowls but a wide top; a 4, 6 or 9 a closed bowl or two
-    sides; a 1 is too narrow."""
+    middle (DOLLAR_MIDDLE); the S's upper bowl is open at the right and its lower bowl at the
+    left (DOLLAR_SIDE); the bar parts the holes it closes in the S (_hole_across). A 5 has the
+    S's bowls but a wide top; a 4, 6 or 9 a closed bowl or two sides; an 8 loops across its
+    middle; a 1 is too narrow."""
     h, w = piece.shape
     if not 0.3 * h <= w <= h:
         return False
