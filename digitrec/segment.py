@@ -899,15 +899,11 @@ def _hole_across(piece: np.ndarray, column: float, pen: float) -> bool:
     parts the holes that it closes in the S (one left of it, one right); an 8's loops reach
     across its middle."""
     paper = np.pad(~piece, 1, constant_values=True).view(np.uint8)
-    count, labels = cv2.connectedComponents(paper, connectivity=4)
-    outside = labels[0, 0]
-    for label in range(1, count):
-        if label == outside:
-            continue
-        columns = np.flatnonzero((labels == label).any(axis=0)) - 1
-        if columns[0] <= column - pen and columns[-1] >= column + pen:
-            return True
-    return False
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
+    holes = np.delete(stats, [0, labels[0, 0]], axis=0)  # not the ink, not the paper outside
+    left = holes[:, cv2.CC_STAT_LEFT] - 1  # the padding's column
+    right = left + holes[:, cv2.CC_STAT_WIDTH] - 1
+    return bool(np.any((left <= column - pen) & (right >= column + pen)))
 
 
 def _slashes(mask: np.ndarray, stats: np.ndarray) -> np.ndarray | None:
