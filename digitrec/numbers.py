@@ -47,6 +47,7 @@ from digitrec.preprocess import fit_mnist, ink_and_mask, printed_web, stroke_wid
 from digitrec.segment import (
     WIDE,
     atoms,
+    cents_after,
     cut_columns,
     drop_boxes,
     drop_creases,
@@ -136,25 +137,6 @@ PASSED_OVER_SURE = 0.9
 # 9; 800 numbers of training digits read right (cheques, faint cheques, photos, scans): the
 # most sure digit of each at least 0.67; 1,500 in the benchmark's five kinds 1,415 either way.
 NO_NUMBER_BELOW = 0.5
-# Cents written small and raised after the amount ("1500" and a small "00" at the top of the
-# line, as many write them on cheques) are read again apart from it, at their own size
-# (_cents_apart): the line reader, given them at the amount's size, took two small digits for
-# one or misread one (26 of 200 such cheque numbers of validation digits missed, 15 of them in
-# the cents). They are the strokes after the amount at most CENTS_SMALL of the line's height
-# tall, ending CENTS_RAISED of it above the digits' baseline or higher, one of them CENTS_DIGIT
-# tall or more (a raised dash is none), the highest starting within CENTS_TOP of the digits'
-# top: a guarding '*' or '#' after the amount sits lower (13 of 300 plain cheque numbers had
-# one taken for cents without this test, 3 with it). Read alone, two small digits may lose the
-# first to the line reader, sure of the second; a small last digit of the amount is no cents:
-# so the reading apart is kept only where its digits are surer on the average, no fewer, and
-# the cents two or more. Validation digits, read exactly: 300 cheque numbers with raised cents
-# 257 -> 264, 300 such scans 262 -> 266, 300 shorter ones (3-6 digits) 256 -> 260; the
-# benchmark's "cheque, cents raised" 85.7% -> 88.7%, its 30 other sets as before. (Kept apart
-# always: 89.0%, but plain cheques 96.3% -> 95.3% and thin-pen scans 93.7% -> 92.3%.)
-CENTS_SMALL = 0.75
-CENTS_RAISED = 0.2
-CENTS_DIGIT = 0.3
-CENTS_TOP = 0.1
 WEB_DIGITS = 16  # a number's biggest pieces, up to 12 digits and marks (preprocess.printed_web)
 
 
@@ -328,31 +310,8 @@ def _read_line(recognizer, line: Line) -> NumberReading:
 
 def raised_cents(line: Line) -> int:
     """How many of a line's last strokes are cents written small and raised after the amount
-    (0: none): each at most CENTS_SMALL of the line's height tall and ending CENTS_RAISED
-    of it above the digits' baseline or higher, one of them CENTS_DIGIT tall (no dash), the
-    highest starting within CENTS_TOP of the digits' top (no guarding mark), all right of the
-    amount's strokes."""
-    boxes = [cv2.boundingRect(stroke.view(np.uint8)) for stroke in line.strokes]
-    tall = [(y, h) for _, y, _, h in boxes if h >= 0.6 * line.height]
-    if not tall:
-        return 0
-    top = float(np.median([y for y, _ in tall]))
-    baseline = float(np.median([y + h for y, h in tall]))
-    count = 0
-    for _, y, _, h in reversed(boxes):
-        if h > CENTS_SMALL * line.height or y + h > baseline - CENTS_RAISED * line.height:
-            break
-        count += 1
-    if not count or count == len(boxes):
-        return 0
-    cents, amount = boxes[-count:], boxes[:-count]
-    if max(h for *_, h in cents) < CENTS_DIGIT * line.height:
-        return 0
-    if min(y for _, y, _, _ in cents) > top + CENTS_TOP * line.height:
-        return 0  # a guarding mark ('*', '#') after the amount, in the line's middle
-    if min(x for x, *_ in cents) < max(x + w for x, _, w, _ in amount):
-        return 0
-    return count
+    (0: none); see segment.cents_after."""
+    return cents_after([cv2.boundingRect(s.view(np.uint8)) for s in line.strokes])
 
 
 def _cents_apart(recognizer, line: Line, cents: int, reading: NumberReading) -> NumberReading:

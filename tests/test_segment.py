@@ -10,6 +10,7 @@ from digitrec.segment import (
     PINCH_COST,
     Cut,
     atoms,
+    cents_after,
     cut_columns,
     drop_boxes,
     drop_creases,
@@ -362,6 +363,49 @@ def test_drop_separators_keeps_a_slash_like_stroke_with_no_digit_after_it():
     mask[20:70, 10:40] = 1
     cv2.line(mask, (70, 85), (110, 5), 1, 5)  # a 7's long stem, say: nothing to separate
     assert drop_separators(mask.astype(bool)).sum() == mask.sum()
+
+
+@pytest.mark.parametrize(
+    "boxes, cents",
+    [
+        ([(0, 10, 30, 50), (40, 10, 30, 50), (80, 8, 20, 28), (105, 10, 20, 30)], 2),
+        ([(0, 10, 30, 70), (40, 12, 20, 30), (65, 10, 20, 30)], 2),  # a one-digit amount
+        ([(0, 10, 30, 50), (40, 10, 20, 30), (38, 42, 25, 3), (65, 10, 20, 30)], 3),  # underlined
+        ([(0, 10, 30, 50), (40, 10, 30, 50), (80, 12, 30, 50)], 0),  # digits all alike
+        ([(0, 10, 30, 50), (40, 10, 30, 50), (80, 30, 20, 30), (105, 30, 20, 30)], 0),  # low
+        ([(0, 10, 30, 50), (40, 10, 30, 50), (80, 22, 20, 20)], 0),  # a guarding '*'
+        ([(0, 10, 30, 50), (40, 10, 30, 50), (80, 28, 20, 3)], 0),  # a dash
+    ],
+    ids=["cents", "one-digit-amount", "underlined", "plain", "small-not-raised", "star", "dash"],
+)
+def test_cents_after_measures_the_cents_against_the_amount(boxes, cents):
+    assert cents_after(boxes) == cents
+
+
+def cents_line(first: str) -> np.ndarray:
+    """A 4, or a 7 and a 1, and cents "11" written small and raised after them, pen 5."""
+    mask = np.zeros((100, 260), np.uint8)
+    if first == "four":  # its stem reaching out above and below the cents, narrow there
+        cv2.line(mask, (30, 15), (15, 40), 1, 5)
+        cv2.line(mask, (15, 40), (50, 40), 1, 5)
+        cv2.line(mask, (42, 8), (42, 64), 1, 5)
+        cents = (14, 48)
+    else:  # a 7, then a 1 leaning right, taller than it
+        cv2.line(mask, (10, 20), (40, 20), 1, 5)
+        cv2.line(mask, (40, 20), (25, 80), 1, 5)
+        cv2.line(mask, (60, 85), (95, 15), 1, 5)
+        cents = (18, 50)
+    for x in (150, 190):
+        cv2.line(mask, (x, cents[0]), (x + 6, cents[1]), 1, 5)
+    return mask.astype(bool)
+
+
+@pytest.mark.parametrize("first", ["four", "seven-one"])
+def test_drop_separators_keeps_the_amount_before_raised_cents(first):
+    """Measured against cents small and raised after it, the amount's first digit reached
+    above and below the line's rows like a '$', or its 1 towered over them like a '/'."""
+    mask = cents_line(first)
+    assert drop_separators(mask).sum() == mask.sum()
 
 
 def test_cut_columns_leaves_a_loop_whole_unless_asked():
