@@ -279,7 +279,12 @@ def dollar_line(first: str, digits: int = 3) -> np.ndarray:
 
 @pytest.mark.parametrize(
     "first, digits, dropped",
-    [("dollar", 3, True), ("dollar", 1, True), ("tall-nine", 3, False), ("tall-nine", 1, False)],
+    [
+        ("dollar", 3, True),
+        ("dollar", 1, True),
+        ("tall-nine", 3, False),
+        ("tall-nine", 1, False),
+    ],
 )
 def test_drop_separators_drops_a_dollar_but_not_a_tall_first_digit(first, digits, dropped):
     mask = dollar_line(first, digits)
@@ -534,9 +539,11 @@ def test_drop_creases_takes_a_fold_across_the_picture_and_mends_the_digit():
     assert (cleaned[digit > 0]).mean() > 0.98  # the 0 whole, mended where the fold crossed it
 
 
-def test_drop_creases_takes_a_pale_fold_as_broad_as_the_pen_across_a_number():
+@pytest.mark.parametrize("fold_ink", [0.4, 0.78])
+def test_drop_creases_takes_a_pale_fold_as_broad_as_the_pen_across_a_number(fold_ink):
     # At a number's working scale a fold is as broad as the pen; the ink map tells it by its
-    # paleness. Without the ink map such a line is a stroke and stays.
+    # paleness, even where it is nearly as dark as the pen (a photo's dark fold, its ink map
+    # scaled to the pen's). Without the ink map such a line is a stroke and stays.
     mask = np.zeros((100, 300), np.uint8)
     for x in (60, 150, 240):  # three 0s, the pen 5 px
         cv2.ellipse(mask, (x, 50), (22, 32), 0, 0, 360, 1, 5)
@@ -544,7 +551,7 @@ def test_drop_creases_takes_a_pale_fold_as_broad_as_the_pen_across_a_number():
     ink = mask.astype(np.float32)
     fold = np.zeros_like(mask)
     cv2.line(fold, (100, 0), (160, 99), 1, 4)
-    ink[fold > 0] = 0.4  # paler than the pen...
+    ink[fold > 0] = fold_ink  # paler than the pen...
     digits = np.zeros_like(mask)
     for x in (60, 150, 240):
         cv2.ellipse(digits, (x, 50), (22, 32), 0, 0, 360, 1, 5)
@@ -554,6 +561,9 @@ def test_drop_creases_takes_a_pale_fold_as_broad_as_the_pen_across_a_number():
     assert np.count_nonzero(left) < 0.05 * np.count_nonzero(fold)
     assert cleaned[digits > 0].mean() > 0.95  # the 0 it crossed mended
     assert (drop_creases(mask.astype(bool)) == mask.astype(bool)).all()
+    ink[fold > 0] = 0.9  # as dark as the pen, nearly: a stroke
+    ink[digits > 0] = 1.0
+    assert (drop_creases(mask.astype(bool), ink) == mask.astype(bool)).all()
 
 
 def test_drop_creases_keeps_a_printed_grid():
