@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import photos_read_right
 
+from digitrec import page as page_module
 from digitrec import synthetic
 from digitrec.page import INSET, find_page, flat_page
 
@@ -36,6 +37,24 @@ def test_a_page_on_a_table_is_found_by_its_corners(angle):
     found = find_page(picture)
     assert found is not None
     assert np.abs(found - corners).max() < 8  # pixels, the top left corner first
+
+
+@pytest.mark.parametrize("angle", [-25, 0, 20])
+def test_a_page_half_in_shade_is_found_whole(angle, monkeypatch):
+    """The page's left part in shade (light falling off across it, a hand's shadow) is darker
+    than Otsu's split between page and table: the light region ends inside the page, where the
+    shade deepens rather than at an edge. A lower threshold finds the rest of it."""
+    picture, corners = page_on_table(angle)
+    gray = picture[..., 0].astype(np.float32)
+    page = np.zeros(gray.shape, np.uint8)
+    cv2.fillConvexPoly(page, np.rint(corners).astype(np.int32), 1)
+    left, right = corners[:, 0].min(), corners[:, 0].max()
+    light = np.clip(0.45 + 0.55 * (np.arange(gray.shape[1]) - left) / (right - left), 0.45, 1.0)
+    shaded = np.where(page > 0, gray * light[None, :], gray).astype(np.uint8)
+    picture = cv2.cvtColor(shaded, cv2.COLOR_GRAY2RGB)
+    assert np.abs(find_page(picture) - corners).max() < 8
+    monkeypatch.setattr(page_module, "PAGE_DIMMER", ())
+    assert np.abs(find_page(picture) - corners).max() > 30  # its lit part alone
 
 
 @pytest.mark.parametrize("angle", [0, 12, -25])
