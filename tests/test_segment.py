@@ -262,7 +262,8 @@ def test_drop_separators_keeps_a_tall_round_digit_between_others_whole():
 
 
 def dollar_line(first: str, digits: int = 3) -> np.ndarray:
-    """A '$', a tall 9 or nothing ("none") before `digits` digits 50 rows tall (pen 5)."""
+    """A '$', a tall 9, a tall leaning 1 or nothing ("none") before `digits` digits 50 rows tall
+    (pen 5)."""
     mask = np.zeros((110, 260), np.uint8)
     for x in (110, 160, 210)[:digits]:
         cv2.line(mask, (x, 30), (x, 80), 1, 5)
@@ -274,6 +275,8 @@ def dollar_line(first: str, digits: int = 3) -> np.ndarray:
     elif first == "tall-nine":  # taller than the rest: its loop above the line, its tail below
         cv2.ellipse(mask, (60, 35), (18, 16), 0, 0, 360, 1, 5)
         cv2.line(mask, (78, 35), (74, 95), 1, 5)
+    elif first == "leaning-one":  # taller than the rest, narrow at both ends, but in each row
+        cv2.line(mask, (80, 12), (50, 98), 1, 5)
     return mask.astype(bool)
 
 
@@ -284,6 +287,8 @@ def dollar_line(first: str, digits: int = 3) -> np.ndarray:
         ("dollar", 1, True),
         ("tall-nine", 3, False),
         ("tall-nine", 1, False),
+        ("leaning-one", 3, False),
+        ("leaning-one", 1, False),
     ],
 )
 def test_drop_separators_drops_a_dollar_but_not_a_tall_first_digit(first, digits, dropped):
