@@ -52,17 +52,17 @@ RAISED = (0.2, 0.75, 0.3)
 # as many write them on cheques) are read again apart from it, at their own size
 # (numbers._cents_apart): the line reader, given them at the amount's size, took two small digits
 # for one or misread one (26 of 200 such cheque numbers of validation digits missed, 15 of them in
-# the cents). They are the strokes after the amount at most CENTS_SMALL of the line's height tall,
-# ending CENTS_RAISED of it above the digits' baseline or higher, one of them CENTS_DIGIT tall or
-# more (a raised dash is none), the highest starting within CENTS_TOP of the digits' top: a guarding
-# '*' or '#' after the amount sits lower (13 of 300 plain cheque numbers had one taken for cents
-# without this test, 3 with it). Read alone, two small digits may lose the first to the line reader,
-# sure of the second; a small last digit of the amount is no cents: so the reading apart is kept
-# only where its digits are surer on the average, no fewer, and the cents two or more. Validation
-# digits, read exactly: 300 cheque numbers with raised cents 257 -> 264, 300 such scans 262 -> 266,
-# 300 shorter ones (3-6 digits) 256 -> 260; the benchmark's "cheque, cents raised" 85.7% -> 88.7%,
-# its 30 other sets as before. (Kept apart always: 89.0%, but plain cheques 96.3% -> 95.3% and thin-
-# pen scans 93.7% -> 92.3%.)
+# the cents). They are the strokes after the amount at most CENTS_SMALL of its digits' height
+# tall, ending CENTS_RAISED of it above their baseline or higher, one of them CENTS_DIGIT tall or
+# more (a raised dash is none), the highest starting within CENTS_TOP of their top: a guarding '*'
+# or '#' after the amount sits lower (13 of 300 plain cheque numbers had one taken for cents
+# without this test, 3 with it). Read alone, two small digits may lose the first to the line
+# reader, sure of the second; a small last digit of the amount is no cents: so the reading apart
+# is kept only where its digits are surer on the average, no fewer, and the cents two or more.
+# Validation digits, read exactly: 300 cheque numbers with raised cents 257 -> 264, 300 such scans
+# 262 -> 266, 300 shorter ones (3-6 digits) 256 -> 260; the benchmark's "cheque, cents raised"
+# 85.7% -> 88.7%, its 30 other sets as before. (Kept apart always: 89.0%, but plain cheques 96.3%
+# -> 95.3% and thin-pen scans 93.7% -> 92.3%.)
 CENTS_SMALL = 0.75
 CENTS_RAISED = 0.2
 CENTS_DIGIT = 0.3
