@@ -934,7 +934,7 @@ def _bar_ends(piece: np.ndarray, top: int, bottom: int, pen: float) -> bool:
     for part in (piece[: max(top, 1)], piece[max(bottom, 0) :]):
         columns = np.flatnonzero(part.any(axis=0))
         spans.append(columns[-1] - columns[0] + 1 if len(columns) else 0)
-    if max(spans) > CURRENCY_BAR * pen:
+    if max(spans) > CURRENCY_BAR * pen or piece.shape[1] < 2 * max(spans):
         return False
     rows = piece[max(top, 0) : max(bottom, top + 1)]
     inked = rows[rows.any(axis=1)]
@@ -942,8 +942,7 @@ def _bar_ends(piece: np.ndarray, top: int, bottom: int, pen: float) -> bool:
         return False
     first = np.argmax(inked, axis=1)
     last = inked.shape[1] - np.argmax(inked[:, ::-1], axis=1)
-    across = float(np.median(last - first))  # the rows' spans between the ends
-    return piece.shape[1] >= 2 * max(spans) and across >= CURRENCY_WIDE * max(spans)
+    return float(np.median(last - first)) >= CURRENCY_WIDE * max(spans)  # the rows between
 
 
 def s_with_bar(piece: np.ndarray) -> bool:
