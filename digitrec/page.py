@@ -170,8 +170,7 @@ def _page_corners(photo: np.ndarray) -> np.ndarray | None:
     if min(small.shape) < 16:
         return None
     split, light = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    border = np.concatenate([light[0], light[-1], light[:, 0], light[:, -1]])
-    if np.count_nonzero(border == 0) / border.size < TABLE_SHOWS:
+    if _table_border(light) < TABLE_SHOWS:
         return None  # the paper reaches the picture's edges: a scan, a crop
     if flat_corners(photo):  # made on a computer (see ink.flat_corners)
         return None
@@ -201,8 +200,7 @@ def _light_page(
     `split`) shows: its four corners, and its area where it is all in view (0 where it runs off
     the picture); None when the region is no page's."""
     height, width = small.shape
-    border = np.concatenate([light[0], light[-1], light[:, 0], light[:, -1]])
-    table_border = np.count_nonzero(border == 0) / border.size
+    table_border = _table_border(light)
     if table_border < TABLE_SHOWS:
         return None
     contours, _ = cv2.findContours(light, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -238,6 +236,12 @@ def _light_page(
     if np.count_nonzero(page < split) < 0.002 * page.size:
         return None  # a blank page (or a light blot): nothing written to lay flat
     return corners, float(area)
+
+
+def _table_border(light: np.ndarray) -> float:
+    """The share of a thresholded picture's border that is dark (the table, not the page)."""
+    border = np.concatenate([light[0], light[-1], light[:, 0], light[:, -1]])
+    return np.count_nonzero(border == 0) / border.size
 
 
 def _edged(small: np.ndarray, corners: np.ndarray) -> bool:
